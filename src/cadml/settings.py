@@ -23,7 +23,7 @@ from cadml.errors import ConfigurationError
 
 __all__ = ["DEV_SECRET", "Settings", "get_settings"]
 
-DEV_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - refused outside development
+DEV_SECRET = "dev-insecure-secret-change-me"  # refused outside development
 
 
 class Settings(BaseSettings):

@@ -1,1 +1,26 @@
-"""TODO"""
+"""Physics domain: materials and (later) mass properties, collision and clearance.
+
+Pure and kernel-free at import time: the API process imports it to validate requests.
+"""
+
+from cadml.physics.materials import (
+    CATEGORIES,
+    PROCESS_CATEGORIES,
+    PROCESSES,
+    Material,
+    check_process,
+    get_material,
+    list_materials,
+    materials_for_process,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "PROCESSES",
+    "PROCESS_CATEGORIES",
+    "Material",
+    "check_process",
+    "get_material",
+    "list_materials",
+    "materials_for_process",
+]

@@ -1,1 +1,5 @@
-"""TODO"""
+"""The API's routers, one module per resource."""
+
+from cadml.api.routes import artefacts, auth, designs, health, jobs, progress
+
+__all__ = ["artefacts", "auth", "designs", "health", "jobs", "progress"]

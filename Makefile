@@ -1,0 +1,55 @@
+# CAD-ML Platform — the two commands: `make run` and `make test`.
+# Everything CI does is `make test` (see .ci/run).
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test venv dev services lint format bench clean help
+
+help:  ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+
+$(BIN)/python:
+	bash scripts/bootstrap-python.sh $(PYTHON) $(VENV)
+
+$(STAMP)-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[all]"
+	touch $@
+
+$(STAMP)-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+venv: $(STAMP)-run  ## Create .venv with the platform installed
+
+dev: $(STAMP)-dev  ## Create .venv with the platform and the test tools
+
+run: $(STAMP)-run  ## Install and run the platform with embedded defaults (http://127.0.0.1:8000/docs)
+	$(BIN)/cadml serve
+
+services:  ## Install (apt) and start the real services the tests use
+	bash scripts/services.sh
+
+test: $(STAMP)-dev services  ## Install, start services and run the whole suite
+	$(BIN)/ruff check src tests bench
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)-dev  ## ruff + mypy on the domain packages
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: $(STAMP)-dev  ## Format the code
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: $(STAMP)-dev  ## Run the benchmarks (figures go to bench/RESULTS.md by hand)
+	$(BIN)/python bench/params_flow.py
+
+clean:  ## Remove the venv and local data
+	rm -rf $(VENV) var .pytest_cache

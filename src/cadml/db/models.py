@@ -1,0 +1,152 @@
+"""The tables of the metadata database: users, API keys, jobs, their audit trail, artefacts.
+
+These ORM classes stay inside :mod:`cadml.db`: repositories hand callers frozen
+snapshots (:mod:`cadml.db.records`) instead, so no live row ever crosses a thread or
+process boundary. Foreign keys cascade in the database (``ON DELETE CASCADE``), not in
+the ORM, so a bulk ``DELETE`` of a job removes its audit rows and artefact rows too.
+
+The schema is created by the Alembic migrations in :mod:`cadml.db.migrations`; a test
+checks that they produce exactly these tables.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cadml.db.base import ID_LENGTH, Base, JSONType, UTCDateTime, new_id, utc_now
+from cadml.db.job_status import JobStatus
+
+__all__ = ["ApiKey", "Artefact", "Job", "JobTransition", "User"]
+
+_STATUS_LENGTH = 16
+_STATUS_VALUES = ", ".join(f"'{status.value}'" for status in JobStatus)
+
+
+class User(Base):
+    """A person or service account that can log in or own API keys and jobs."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    scopes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class ApiKey(Base):
+    """A long-lived credential of a user; only the key's sha256 is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(12))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Job(Base):
+    """One unit of asynchronous work (a design, an import, a training run).
+
+    ``(user_id, idempotency_key)`` is unique. Because SQL treats NULLs as distinct, a
+    second, partial unique index covers the keys of anonymous jobs (``user_id IS NULL``).
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key"),
+        Index("ix_jobs_user_id_created_at", "user_id", "created_at"),
+        Index(
+            "ix_jobs_anonymous_idempotency_key",
+            "idempotency_key",
+            unique=True,
+            sqlite_where="user_id IS NULL AND idempotency_key IS NOT NULL",
+            postgresql_where="user_id IS NULL AND idempotency_key IS NOT NULL",
+        ),
+        CheckConstraint(f"status IN ({_STATUS_VALUES})", name="status_valid"),
+        CheckConstraint("progress_pct >= 0 AND progress_pct <= 100", name="progress_pct_range"),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
+    user_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey("users.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(
+        String(_STATUS_LENGTH), default=JobStatus.QUEUED.value, index=True
+    )
+    request: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    request_hash: Mapped[str] = mapped_column(String(128))
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    progress_pct: Mapped[float] = mapped_column(Float, default=0.0)
+    step: Mapped[str | None] = mapped_column(String(128))
+    message: Mapped[str | None] = mapped_column(Text)
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    worker: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class JobTransition(Base):
+    """One audited status change of a job (``from_status`` is NULL for creation)."""
+
+    __tablename__ = "job_transitions"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    job_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("jobs.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str | None] = mapped_column(String(_STATUS_LENGTH))
+    to_status: Mapped[str] = mapped_column(String(_STATUS_LENGTH))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Artefact(Base):
+    """A file a job produced, stored under ``storage_key`` in the artefact store."""
+
+    __tablename__ = "artefacts"
+    __table_args__ = (UniqueConstraint("job_id", "kind"),)
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
+    job_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("jobs.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(127))
+    storage_key: Mapped[str] = mapped_column(String(1024))
+    engine_fingerprint: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -1,0 +1,188 @@
+"""Frozen snapshots of database rows, the only thing repositories hand out.
+
+A record is a plain value: it holds no session, never lazy-loads and can be pickled to
+another process. JSON columns are copied into the record, so mutating a record's dict
+cannot reach the database.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cadml.db.job_status import TERMINAL_STATUSES, JobStatus
+from cadml.db.models import ApiKey, Artefact, Job, JobTransition, User
+
+__all__ = ["ApiKeyRecord", "ArtefactRecord", "JobRecord", "JobTransitionRecord", "UserRecord"]
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    """A user as stored; ``password_hash`` is None for users who log in by API key only."""
+
+    id: str
+    username: str
+    password_hash: str | None
+    scopes: tuple[str, ...]
+    is_active: bool
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: User) -> UserRecord:
+        """Snapshot an ORM row."""
+        return cls(
+            id=row.id,
+            username=row.username,
+            password_hash=row.password_hash,
+            scopes=tuple(row.scopes or ()),
+            is_active=row.is_active,
+            created_at=row.created_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    """An API key as stored (its sha256, never the key itself)."""
+
+    id: str
+    user_id: str
+    name: str
+    prefix: str
+    key_hash: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def is_revoked(self) -> bool:
+        """Whether the key has been revoked."""
+        return self.revoked_at is not None
+
+    @classmethod
+    def from_row(cls, row: ApiKey) -> ApiKeyRecord:
+        """Snapshot an ORM row."""
+        return cls(
+            id=row.id,
+            user_id=row.user_id,
+            name=row.name,
+            prefix=row.prefix,
+            key_hash=row.key_hash,
+            scopes=tuple(row.scopes or ()),
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            revoked_at=row.revoked_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """A job as stored. ``progress_pct`` is in percent (0-100)."""
+
+    id: str
+    user_id: str | None
+    kind: str
+    status: JobStatus
+    request: dict[str, Any]
+    request_hash: str
+    idempotency_key: str | None
+    request_id: str | None
+    progress_pct: float
+    step: str | None
+    message: str | None
+    metrics: dict[str, Any] | None
+    error: dict[str, Any] | None
+    worker: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    updated_at: datetime
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether the job has reached a final status."""
+        return self.status in TERMINAL_STATUSES
+
+    @classmethod
+    def from_row(cls, row: Job) -> JobRecord:
+        """Snapshot an ORM row."""
+        return cls(
+            id=row.id,
+            user_id=row.user_id,
+            kind=row.kind,
+            status=JobStatus(row.status),
+            request=copy.deepcopy(row.request),
+            request_hash=row.request_hash,
+            idempotency_key=row.idempotency_key,
+            request_id=row.request_id,
+            progress_pct=row.progress_pct,
+            step=row.step,
+            message=row.message,
+            metrics=copy.deepcopy(row.metrics),
+            error=copy.deepcopy(row.error),
+            worker=row.worker,
+            created_at=row.created_at,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            updated_at=row.updated_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class JobTransitionRecord:
+    """One audited status change; ``from_status`` is None for the creation row."""
+
+    id: int
+    job_id: str
+    from_status: JobStatus | None
+    to_status: JobStatus
+    reason: str
+    at: datetime
+
+    @classmethod
+    def from_row(cls, row: JobTransition) -> JobTransitionRecord:
+        """Snapshot an ORM row."""
+        return cls(
+            id=row.id,
+            job_id=row.job_id,
+            from_status=None if row.from_status is None else JobStatus(row.from_status),
+            to_status=JobStatus(row.to_status),
+            reason=row.reason,
+            at=row.at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ArtefactRecord:
+    """A stored artefact's metadata; ``size`` is in bytes."""
+
+    id: str
+    job_id: str
+    kind: str
+    filename: str
+    sha256: str
+    size: int
+    content_type: str
+    storage_key: str
+    engine_fingerprint: dict[str, Any] | None
+    meta: dict[str, Any]
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Artefact) -> ArtefactRecord:
+        """Snapshot an ORM row."""
+        return cls(
+            id=row.id,
+            job_id=row.job_id,
+            kind=row.kind,
+            filename=row.filename,
+            sha256=row.sha256,
+            size=row.size,
+            content_type=row.content_type,
+            storage_key=row.storage_key,
+            engine_fingerprint=copy.deepcopy(row.engine_fingerprint),
+            meta=copy.deepcopy(row.meta) if row.meta is not None else {},
+            created_at=row.created_at,
+        )

@@ -1,0 +1,175 @@
+"""Design-job use cases on the API side: submit, look up, cancel, recover.
+
+The geometry itself runs elsewhere (:mod:`cadml.services.design_worker`, inside a
+worker process). This service validates and canonicalises the request *before* a job
+exists, so bad input gets a 4xx and never a failed job; it records the job with its
+idempotency key, hands it to the queue and announces progress on the bus.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from cadml.db.artefacts import ArtefactRepository
+from cadml.db.jobs import JobRepository, JobStatus
+from cadml.designs.params import canonicalize_params_request, design_cache_key
+from cadml.errors import NotFoundError
+from cadml.jobs.port import JobQueue
+from cadml.jobs.progress import ProgressBus
+from cadml.services.auth import Principal
+from cadml.services.job_events import JobEvents
+
+__all__ = ["PARAMS_JOB_KIND", "DesignJobService"]
+
+log = logging.getLogger(__name__)
+
+PARAMS_JOB_KIND = "design.params"
+
+
+class DesignJobService:
+    """Submits design jobs and tracks them.
+
+    Args:
+        jobs: job repository.
+        artefacts: artefact-record repository.
+        queue: where jobs run.
+        bus: where progress is announced.
+        recover_queued: re-submit jobs found ``queued`` at start-up (embedded pool only;
+            a broker keeps its own queue).
+    """
+
+    def __init__(
+        self,
+        jobs: JobRepository,
+        artefacts: ArtefactRepository,
+        queue: JobQueue,
+        bus: ProgressBus,
+        *,
+        recover_queued: bool = True,
+    ) -> None:
+        self.jobs = jobs
+        self.artefacts = artefacts
+        self.queue = queue
+        self.events = JobEvents(jobs, bus)
+        self.recover_queued = recover_queued
+
+    # ------------------------------------------------------------- submit
+    def submit_params(
+        self,
+        body: Mapping[str, Any],
+        principal: Principal,
+        *,
+        idempotency_key: str | None = None,
+        request_id: str | None = None,
+    ) -> tuple[Any, bool]:
+        """Validate a params request and queue it; returns ``(job, created)``.
+
+        The same ``idempotency_key`` with the same (canonical) body returns the first job
+        with ``created`` false; with another body it raises ``IDEMPOTENCY_CONFLICT``.
+
+        Raises:
+            ValidationError: the request breaks a rule (nothing is created).
+            ConflictError: the idempotency key was used for another body.
+        """
+        canonical = canonicalize_params_request(body)
+        job, created = self.jobs.create(
+            kind=PARAMS_JOB_KIND,
+            request=canonical,
+            request_hash=design_cache_key(canonical),
+            user_id=principal.user_id,
+            idempotency_key=idempotency_key,
+            request_id=request_id,
+        )
+        if created:
+            self._announce(job.id, "queued", 0.0, "queued", "waiting for a worker")
+            self.queue.submit(job.id, {"kind": PARAMS_JOB_KIND, "canonical": canonical})
+        return job, created
+
+    # ------------------------------------------------------------- lookups
+    def get_job(self, job_id: str, principal: Principal) -> Any:
+        """The job, if the principal may see it (its owner or an admin).
+
+        Raises:
+            NotFoundError: ``NOT_FOUND_JOB`` (also for other users' jobs).
+        """
+        job = self.jobs.get(job_id)
+        if job is None or (job.user_id != principal.user_id and not principal.is_admin):
+            raise NotFoundError("NOT_FOUND_JOB", details={"job_id": job_id})
+        return job
+
+    def list_jobs(
+        self, principal: Principal, *, limit: int = 50, offset: int = 0, status: str | None = None
+    ) -> list[Any]:
+        """The principal's jobs, newest first."""
+        return list(
+            self.jobs.list_for_user(principal.user_id, limit=limit, offset=offset, status=status)
+        )
+
+    def list_artefacts(self, job_id: str, principal: Principal) -> list[Any]:
+        """Artefact records of a visible job (empty until it succeeds)."""
+        self.get_job(job_id, principal)
+        return list(self.artefacts.list_for_job(job_id))
+
+    def get_artefact(self, artefact_id: str, principal: Principal) -> Any:
+        """One artefact record of a visible job.
+
+        Raises:
+            NotFoundError: ``NOT_FOUND_ARTEFACT``.
+        """
+        record = self.artefacts.get(artefact_id)
+        if record is None:
+            raise NotFoundError("NOT_FOUND_ARTEFACT", details={"artefact_id": artefact_id})
+        try:
+            self.get_job(record.job_id, principal)
+        except NotFoundError as exc:
+            raise NotFoundError("NOT_FOUND_ARTEFACT", details={"artefact_id": artefact_id}) from exc
+        return record
+
+    # -------------------------------------------------------------- cancel
+    def cancel(self, job_id: str, principal: Principal) -> Any:
+        """Cancel a queued or running job.
+
+        Raises:
+            ConflictError: ``JOB_INVALID_TRANSITION`` when it has already finished.
+        """
+        job = self.get_job(job_id, principal)
+        updated = self.jobs.transition(
+            job.id, JobStatus.CANCELLED, reason=f"cancelled by {principal.username}"
+        )
+        self.queue.cancel(job.id)
+        self._announce(
+            job.id,
+            "cancelled",
+            float(job.progress_pct or 0.0),
+            "cancelled",
+            "cancelled by the user",
+        )
+        return updated
+
+    # -------------------------------------------------- queue callbacks
+    def on_progress(self, job_id: str, status: str, pct: float, step: str, message: str) -> None:
+        """Forward a worker's progress (or terminal state) to subscribers."""
+        self.events.on_progress(job_id, status, pct, step, message)
+
+    def on_failure(self, job_id: str, error: Mapping[str, Any]) -> None:
+        """A job died outside its handler: fail it unless it already finished."""
+        self.events.on_failure(job_id, error)
+
+    def recover(self) -> dict[str, int]:
+        """At start-up: fail jobs left ``running`` by a previous process; re-queue ``queued``."""
+        interrupted = requeued = 0
+        if self.recover_queued:
+            for job_id in self.jobs.ids_in_status(JobStatus.RUNNING):
+                self.on_failure(job_id, {"code": "JOB_INTERRUPTED"})
+                interrupted += 1
+            for job_id in self.jobs.ids_in_status(JobStatus.QUEUED):
+                job = self.jobs.get(job_id)
+                if job is not None:
+                    self.queue.submit(job.id, {"kind": job.kind, "canonical": job.request})
+                    requeued += 1
+        return {"interrupted": interrupted, "requeued": requeued}
+
+    def _announce(self, job_id: str, status: str, pct: float, step: str, message: str) -> None:
+        self.events.announce(job_id, status, pct, step, message)
