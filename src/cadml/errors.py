@@ -789,6 +789,7 @@ _BY_PREFIX: tuple[tuple[str, type[CadmlError]], ...] = (
     ("STORAGE_", StorageError),
     ("DB_", ServiceUnavailableError),
     ("BROKER_", ServiceUnavailableError),
+    ("REDIS_", ServiceUnavailableError),
     ("CONFIG_", ConfigurationError),
 )
 

@@ -197,7 +197,7 @@ def _discard_connections_after_fork(engine: Engine) -> None:
         pid = os.getpid()
         if record.info.get("pid", pid) != pid:
             # Never close the parent's socket or file from the child: just forget it.
-            record.dbapi_connection = proxy.dbapi_connection = None
+            record.dbapi_connection = proxy.dbapi_connection = None  # type: ignore[misc]
             raise exc.DisconnectionError(
                 f"connection opened in process {record.info['pid']}, checked out in {pid}"
             )

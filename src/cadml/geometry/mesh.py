@@ -132,7 +132,11 @@ def _face_arrays(face: Any, reversed_: bool) -> tuple[np.ndarray, np.ndarray]:
         trsf = location.Transformation()
         matrix = np.array([[trsf.Value(r, c) for c in range(1, 5)] for r in range(1, 4)])
         nodes = nodes @ matrix[:, :3].T + matrix[:, 3]
-    faces = np.array([t.Get() for t in triangulation.Triangles()], dtype=np.int64).reshape(-1, 3)
+    # Triangle(i) by index: iterating Triangles() copies the array and is 10x slower.
+    faces = np.array(
+        [triangulation.Triangle(i).Get() for i in range(1, triangulation.NbTriangles() + 1)],
+        dtype=np.int64,
+    ).reshape(-1, 3)
     faces -= 1
     if reversed_:
         faces = faces[:, [0, 2, 1]]
@@ -167,9 +171,7 @@ def tessellate(
     from OCP.TopoDS import TopoDS
 
     if linear_deflection_mm <= 0 or angular_deflection_rad <= 0:
-        raise GeometryError(
-            "FC_MESH_FAILED", details={"reason": "deflections must be positive"}
-        )
+        raise GeometryError("FC_MESH_FAILED", details={"reason": "deflections must be positive"})
     BRepTools.Clean_s(shape)
     mesher = BRepMesh_IncrementalMesh(
         shape, linear_deflection_mm, False, angular_deflection_rad, False

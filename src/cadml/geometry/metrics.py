@@ -6,8 +6,8 @@ OCCT's volume of a compound has undercounted nested assemblies. The bounding box
 OCCT's optimal box without shape tolerances: the tight box of the geometry, not the
 enlarged one ``BRepBndLib.Add`` returns.
 
-Values are rounded to :data:`cadml.tolerances.METRIC_DECIMALS` so that metrics
-compare stably as JSON.
+Values are rounded to :data:`cadml.tolerances.METRIC_DECIMALS` decimals (the mass to
+that many decimals of a gram) so that metrics compare stably as JSON.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from cadml.units import mass_kg
 __all__ = ["compute_metrics", "solids_of", "topology_counts"]
 
 
-def _round(value: float) -> float:
+def _round(value: float, decimals: int = METRIC_DECIMALS) -> float:
     # + 0.0 so that a rounded -0.0 reads 0.0 in JSON.
-    return round(float(value), METRIC_DECIMALS) + 0.0
+    return round(float(value), decimals) + 0.0
 
 
 def solids_of(shape: Any) -> list[Any]:
@@ -57,9 +57,9 @@ def topology_counts(shape: Any) -> dict[str, int]:
         ``{"solids", "faces", "edges", "vertices"}`` counts; a sub-shape shared by two
         parents counts once.
     """
+    from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as ShapeMap
     from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE, TopAbs_SOLID, TopAbs_VERTEX
     from OCP.TopExp import TopExp
-    from OCP.TopTools import TopTools_IndexedMapOfShape
 
     counts = {}
     for key, kind in (
@@ -68,7 +68,7 @@ def topology_counts(shape: Any) -> dict[str, int]:
         ("edges", TopAbs_EDGE),
         ("vertices", TopAbs_VERTEX),
     ):
-        found = TopTools_IndexedMapOfShape()
+        found = ShapeMap()
         TopExp.MapShapes_s(shape, kind, found)
         counts[key] = found.Extent()
     return counts
@@ -131,7 +131,10 @@ def compute_metrics(shape: Any, mesh: Mesh, density_kg_m3: float) -> dict[str, A
             "triangle_count": mesh.triangle_count,
             "vertex_count": mesh.vertex_count,
             "density_kg_m3": _round(density_kg_m3),
-            "mass_kg": _round(mass_kg(volume_mm3=volume, density_kg_m3=density_kg_m3)),
+            # kg to METRIC_DECIMALS decimals of a gram: small parts keep their mass.
+            "mass_kg": _round(
+                mass_kg(volume_mm3=volume, density_kg_m3=density_kg_m3), METRIC_DECIMALS + 3
+            ),
         }
     )
     return metrics

@@ -359,4 +359,4 @@ class InMemoryProgressBus:
 def _wake(waiter: _Waiter) -> None:
     # The subscriber's loop may have finished; then there is nobody left to wake.
     with contextlib.suppress(RuntimeError):
-        pass
+        waiter.loop.call_soon_threadsafe(waiter.event.set)

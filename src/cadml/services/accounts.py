@@ -119,7 +119,7 @@ class AccountService:
     def refresh(self, refresh_token: str) -> TokenPair:
         """Exchange a refresh token for a new pair (scopes re-read from the user)."""
         claims = self.tokens.decode(refresh_token, kind="refresh")
-        user = self.users.get(str(claims["sub"]))
+        user = self._user(str(claims["sub"]))
         if user is None or not user.is_active:
             raise AuthError("AUTH_TOKEN_INVALID", details={"reason": "user no longer exists"})
         return self._pair(user.id, tuple(user.scopes))
@@ -169,7 +169,7 @@ class AccountService:
             key = self.api_keys.get_by_hash(hash_api_key(credential))
             if key is None:
                 raise AuthError("AUTH_API_KEY_INVALID")
-            user = self.users.get(key.user_id)
+            user = self._user(key.user_id)
             if user is None or not user.is_active:
                 raise AuthError("AUTH_API_KEY_INVALID")
             now = time.monotonic()
@@ -178,13 +178,19 @@ class AccountService:
                 self.api_keys.touch_last_used(key.id)
             return Principal(user.id, user.username, tuple(key.scopes), "api_key", key.id)
         claims = self.tokens.decode(credential, kind="access")
-        user = self.users.get(str(claims["sub"]))
+        user = self._user(str(claims["sub"]))
         if user is None or not user.is_active:
             raise AuthError("AUTH_TOKEN_INVALID", details={"reason": "user no longer exists"})
         # The token's scopes, narrowed to what the user still holds.
         current = set(user.scopes)
         scopes = tuple(s for s in claims.get("scopes", []) if s in current)
         return Principal(user.id, user.username, scopes, "jwt")
+
+    def _user(self, user_id: str) -> Any:
+        try:
+            return self.users.get(user_id)
+        except NotFoundError:
+            return None
 
     def user_by_name(self, username: str) -> Any:
         """The user named ``username``.

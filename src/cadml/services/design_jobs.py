@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from cadml.db.artefacts import ArtefactRepository
-from cadml.db.jobs import JobRepository, JobStatus
+from cadml.db.job_status import JobStatus
+from cadml.db.jobs import JobRepository
 from cadml.designs.params import canonicalize_params_request, design_cache_key
 from cadml.errors import NotFoundError
 from cadml.jobs.port import JobQueue
@@ -95,7 +96,7 @@ class DesignJobService:
             NotFoundError: ``NOT_FOUND_JOB`` (also for other users' jobs).
         """
         job = self.jobs.get(job_id)
-        if job is None or (job.user_id != principal.user_id and not principal.is_admin):
+        if job.user_id != principal.user_id and not principal.is_admin:
             raise NotFoundError("NOT_FOUND_JOB", details={"job_id": job_id})
         return job
 
@@ -119,8 +120,6 @@ class DesignJobService:
             NotFoundError: ``NOT_FOUND_ARTEFACT``.
         """
         record = self.artefacts.get(artefact_id)
-        if record is None:
-            raise NotFoundError("NOT_FOUND_ARTEFACT", details={"artefact_id": artefact_id})
         try:
             self.get_job(record.job_id, principal)
         except NotFoundError as exc:
@@ -166,9 +165,8 @@ class DesignJobService:
                 interrupted += 1
             for job_id in self.jobs.ids_in_status(JobStatus.QUEUED):
                 job = self.jobs.get(job_id)
-                if job is not None:
-                    self.queue.submit(job.id, {"kind": job.kind, "canonical": job.request})
-                    requeued += 1
+                self.queue.submit(job.id, {"kind": job.kind, "canonical": job.request})
+                requeued += 1
         return {"interrupted": interrupted, "requeued": requeued}
 
     def _announce(self, job_id: str, status: str, pct: float, step: str, message: str) -> None:

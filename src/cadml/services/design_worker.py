@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from cadml.artefacts.port import ArtefactStore
-from cadml.db.jobs import JobRepository, JobStatus
+from cadml.db.job_status import JobStatus
+from cadml.db.jobs import JobRepository
 from cadml.errors import CadmlError, ConflictError, NotFoundError
 from cadml.jobs.port import ProgressCallback
 
@@ -60,8 +61,7 @@ class DesignJobHandler:
         except (ConflictError, NotFoundError) as exc:
             # Cancelled (or deleted) while it waited: nothing to do.
             log.info("job %s not runnable: %s", job_id, exc.code)
-            job = self.jobs.get(job_id)
-            return {"status": str(job.status) if job else "cancelled", "message": exc.message()}
+            return {"status": self._status(job_id), "message": exc.message()}
 
         last_db_write = 0.0
 
@@ -101,8 +101,7 @@ class DesignJobHandler:
             self.jobs.complete(job_id, rows, metrics)
         except ConflictError as exc:
             # The job was cancelled while it ran; its completion was refused atomically.
-            job = self.jobs.get(job_id)
-            return {"status": str(job.status) if job else "cancelled", "message": exc.message()}
+            return {"status": self._status(job_id), "message": exc.message()}
         except CadmlError as exc:
             exc.job_id = job_id
             self._fail(job_id, exc)
@@ -115,6 +114,12 @@ class DesignJobHandler:
             self._fail(job_id, err)
             return {"status": "failed", "message": err.message()}
         return {"status": "succeeded", "message": "artefacts ready"}
+
+    def _status(self, job_id: str) -> str:
+        try:
+            return str(self.jobs.get(job_id).status)
+        except NotFoundError:
+            return "cancelled"
 
     def _fail(self, job_id: str, err: CadmlError) -> None:
         try:

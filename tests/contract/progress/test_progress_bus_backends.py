@@ -107,7 +107,7 @@ def test_memory_forgets_idle_jobs_after_the_ttl_but_not_watched_ones():
             await asyncio.to_thread(bus.publish, event("watched", "succeeded", 100))
             return [e async for e in stream]
 
-    assert [e.status for e in asyncio.run(scenario())] == ["succeeded"]
+    assert [e.status for e in asyncio.run(asyncio.wait_for(scenario(), 10))] == ["succeeded"]
 
 
 def test_memory_publish_after_close_is_refused():

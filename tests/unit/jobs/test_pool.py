@@ -52,10 +52,15 @@ def pool_factory():
 
     def make(workers: int = 1, limits: JobLimits | None = None, **config: Any):
         rec = Recorder()
-        pool = WorkerPool("fake_handlers:create", dict(config), sink=rec.sink,
-                          on_failure=rec.on_failure, workers=workers,
-                          limits=limits or JobLimits(wall_s=30, cpu_s=30, memory_mb=1024),
-                          start_timeout_s=30)
+        pool = WorkerPool(
+            "fake_handlers:create",
+            dict(config),
+            sink=rec.sink,
+            on_failure=rec.on_failure,
+            workers=workers,
+            limits=limits or JobLimits(wall_s=30, cpu_s=30, memory_mb=1024),
+            start_timeout_s=30,
+        )
         pools.append(pool)
         pool.start()
         assert pool.wait_ready(30), pool.status()
@@ -159,8 +164,14 @@ def test_a_worker_that_cannot_start_is_reported(pool_factory):
     if SUPPORT not in sys.path:
         sys.path.insert(0, SUPPORT)
     rec = Recorder()
-    pool = WorkerPool("fake_handlers:create", {"fail_warm_up": True}, sink=rec.sink,
-                      on_failure=rec.on_failure, workers=1, start_timeout_s=10)
+    pool = WorkerPool(
+        "fake_handlers:create",
+        {"fail_warm_up": True},
+        sink=rec.sink,
+        on_failure=rec.on_failure,
+        workers=1,
+        start_timeout_s=10,
+    )
     pool.start()
     try:
         assert not pool.wait_ready(3)

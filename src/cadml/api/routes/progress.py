@@ -75,18 +75,32 @@ async def progress_stream(
 
     async def body() -> AsyncIterator[bytes]:
         yield b"retry: 2000\n\n"
-        iterator = _events(runtime, job, after).__aiter__()
-        while True:
+        # Read the subscription in its own task: cancelling a pending read (for a
+        # heartbeat) would end the subscription itself.
+        queue: asyncio.Queue[ProgressEvent | None] = asyncio.Queue()
+
+        async def pump() -> None:
             try:
-                event = await asyncio.wait_for(iterator.__anext__(), timeout=_HEARTBEAT_S)
-            except StopAsyncIteration:
-                return
-            except TimeoutError:
-                yield b": heartbeat\n\n"
-                continue
-            data = json.dumps(event.to_dict(), separators=(",", ":"))
-            head = f"id: {event.id}\n" if event.id else ""
-            yield f"{head}event: progress\ndata: {data}\n\n".encode()
+                async for event in _events(runtime, job, after):
+                    await queue.put(event)
+            finally:
+                await queue.put(None)
+
+        task = asyncio.create_task(pump())
+        try:
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=_HEARTBEAT_S)
+                except TimeoutError:
+                    yield b": heartbeat\n\n"
+                    continue
+                if event is None:
+                    return
+                data = json.dumps(event.to_dict(), separators=(",", ":"))
+                head = f"id: {event.id}\n" if event.id else ""
+                yield f"{head}event: progress\ndata: {data}\n\n".encode()
+        finally:
+            task.cancel()
 
     return StreamingResponse(
         body(),

@@ -17,6 +17,8 @@ A caller may pass an open connection in ``config.attributes["connection"]``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Connection, text
 
@@ -28,7 +30,7 @@ from cadml.db.engine import WRITE_TRANSACTION, make_engine
 _ADVISORY_LOCK_ID = 0x6361646D6C
 
 
-def _configure(**kwargs: object) -> None:
+def _configure(**kwargs: Any) -> None:
     context.configure(target_metadata=Base.metadata, compare_type=True, **kwargs)
 
 

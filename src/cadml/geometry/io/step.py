@@ -10,7 +10,10 @@ code (build123d's exporters) may change.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
+
+from cadml.geometry.kernel import silence_kernel_output
 
 __all__ = ["AUTHOR", "SCHEMA", "STEP_SETTINGS", "encode_step"]
 
@@ -28,6 +31,9 @@ STEP_SETTINGS: dict[str, str | int] = {
     "write.step.assembly": 0,  # a single part, never an assembly
 }
 """Translator settings applied before every write (OCCT static name to value)."""
+
+
+_ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
 
 
 def _apply_settings() -> None:
@@ -84,11 +90,15 @@ def encode_step(shape: Any, *, timestamp: str, product_name: str) -> bytes:
         The STEP file's bytes (ASCII).
 
     Raises:
+        ValueError: if ``timestamp`` is not an ISO 8601 date and time.
         RuntimeError: if OCCT cannot translate or write the shape.
     """
     from OCP.IFSelect import IFSelect_ReturnStatus
     from OCP.STEPControl import STEPControl_StepModelType, STEPControl_Writer
 
+    if not _ISO_TIMESTAMP.fullmatch(timestamp):
+        raise ValueError(f"STEP time stamp must be ISO 8601, got {timestamp!r}")
+    silence_kernel_output()
     _apply_settings()
     writer = STEPControl_Writer()
     status = writer.Transfer(shape, STEPControl_StepModelType.STEPControl_AsIs)

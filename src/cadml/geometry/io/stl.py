@@ -24,9 +24,7 @@ __all__ = ["HEADER", "STL_RECORD", "encode_stl"]
 HEADER = b"cadml binary STL; units: mm".ljust(80, b" ")
 """The fixed 80-byte header."""
 
-STL_RECORD = np.dtype(
-    [("normal", "<f4", (3,)), ("vertices", "<f4", (3, 3)), ("attributes", "<u2")]
-)
+STL_RECORD = np.dtype([("normal", "<f4", (3,)), ("vertices", "<f4", (3, 3)), ("attributes", "<u2")])
 """One 50-byte facet record of binary STL."""
 
 

@@ -1,0 +1,151 @@
+"""Benchmark: cadml's design pipeline against FreeCAD 0.20 doing the same job.
+
+Both sides make the prism with a hole and write FCStd, STEP, STL and BREP (cadml
+also writes GLB). FreeCAD runs in Debian's ``/usr/bin/python3`` with
+``freecad-python3``, imported once; cadml runs warm in this process, as a worker
+would. Figures are printed, not asserted.
+
+Run: ``.venv/bin/python bench/freecad_peer.py --repeats 50``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FREECAD_LIB", "time_cadml_inworker", "time_cadml_steps", "time_freecad"]
+
+FREECAD_LIB = Path("/usr/lib/freecad-python3/lib")
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+
+_FREECAD_SCRIPT = """
+import json, os, sys, tempfile, time
+sys.path.append(sys.argv[1])
+params = json.loads(sys.argv[2])
+repeats = int(sys.argv[3])
+import FreeCAD, Part, Mesh, MeshPart
+L, W, H, d = params["length"], params["width"], params["height"], params["hole_diameter"]
+times = []
+with tempfile.TemporaryDirectory() as out:
+    for i in range(repeats):
+        start = time.perf_counter()
+        doc = FreeCAD.newDocument("bench")
+        block = Part.makeBox(L, W, H)
+        hole = Part.makeCylinder(d / 2, H, FreeCAD.Vector(L / 2, W / 2, 0))
+        shape = block.cut(hole)
+        feature = doc.addObject("Part::Feature", "prism_with_hole")
+        feature.Shape = shape
+        doc.recompute()
+        doc.saveAs(os.path.join(out, "part.FCStd"))
+        shape.exportStep(os.path.join(out, "part.step"))
+        mesh = MeshPart.meshFromShape(Shape=shape, LinearDeflection=0.01, AngularDeflection=0.1)
+        mesh.write(os.path.join(out, "part.stl"))
+        shape.exportBrep(os.path.join(out, "part.brep"))
+        FreeCAD.closeDocument(doc.Name)
+        times.append((time.perf_counter() - start) * 1000.0)
+print(json.dumps(times))
+"""
+
+
+def time_freecad(params: Mapping[str, float], repeats: int) -> list[float]:
+    """Time FreeCAD making the part and writing FCStd, STEP, STL and BREP.
+
+    Args:
+        params: ``length``, ``width``, ``height``, ``hole_diameter`` in mm.
+        repeats: number of timed iterations (FreeCAD is imported once, untimed).
+
+    Returns:
+        Milliseconds per iteration.
+
+    Raises:
+        FileNotFoundError: if Debian's freecad-python3 is not installed.
+        subprocess.CalledProcessError: if FreeCAD fails.
+    """
+    if not (FREECAD_LIB / "FreeCAD.so").exists():
+        raise FileNotFoundError(f"FreeCAD is not installed at {FREECAD_LIB}")
+    numeric = {k: float(params[k]) for k in ("length", "width", "height", "hole_diameter")}
+    completed = subprocess.run(
+        [
+            str(SYSTEM_PYTHON),
+            "-c",
+            _FREECAD_SCRIPT,
+            str(FREECAD_LIB),
+            json.dumps(numeric),
+            str(repeats),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    # FreeCAD may print its own lines; ours is the last.
+    times: list[float] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return times
+
+
+def time_cadml_steps(canonical: Mapping[str, Any], repeats: int) -> list[dict[str, float]]:
+    """Per-step durations (ms) of ``repeats`` warm ``run_design`` calls in this process."""
+    from cadml.geometry.pipeline import run_design, warm_up
+
+    warm_up()
+    return [dict(run_design(canonical).metrics["durations_ms"]) for _ in range(repeats)]
+
+
+def time_cadml_inworker(canonical: Mapping[str, Any], repeats: int) -> list[float]:
+    """Time warm ``run_design`` calls in this process, as a pre-started worker runs them.
+
+    Args:
+        canonical: a canonical params request.
+        repeats: number of timed calls (the kernel import and a warm-up run are untimed).
+
+    Returns:
+        Milliseconds per call, measured around the whole call.
+    """
+    from cadml.geometry.pipeline import run_design, warm_up
+
+    warm_up()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run_design(canonical)
+        times.append((time.perf_counter() - start) * 1000.0)
+    return times
+
+
+def main() -> None:
+    """Print the medians side by side, and cadml's per-step breakdown."""
+    from cadml.designs import canonicalize_params_request
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=50)
+    args = parser.parse_args()
+    params = {"length": 100.0, "width": 50.0, "height": 30.0, "hole_diameter": 10.0}
+    canonical = canonicalize_params_request({"family": "prism_with_hole", "params": params})
+
+    cadml_ms = time_cadml_inworker(canonical, args.repeats)
+    steps = time_cadml_steps(canonical, args.repeats)
+    try:
+        freecad_ms: list[float] | None = time_freecad(params, args.repeats)
+    except FileNotFoundError as exc:
+        print(f"FreeCAD peer skipped: {exc}")
+        freecad_ms = None
+
+    print(f"prism_with_hole 100x50x30 d10, {args.repeats} warm runs each (median ms)")
+    rows = [("cadml run_design (STEP+STL+GLB+BREP+FCStd+metrics)", cadml_ms)]
+    if freecad_ms:
+        rows.append(("FreeCAD 0.20 (FCStd+STEP+STL+BREP)", freecad_ms))
+    for label, times in rows:
+        print(f"  {label:52s} {statistics.median(times):8.2f}")
+    print("  cadml per step (median ms):")
+    for name in steps[0]:
+        print(f"    {name:14s} {statistics.median(s[name] for s in steps):8.3f}")
+
+
+if __name__ == "__main__":
+    main()

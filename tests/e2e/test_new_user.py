@@ -1,0 +1,169 @@
+"""What a new user does, end to end: the real server and the CLI as subprocesses.
+
+``cadml admin create-api-key`` → ``cadml serve`` → submit the params job over HTTP →
+download all five artefacts → a second run gives identical sha256 values; a worker
+killed mid-job leaves a failed job; the offline CLI writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+CADML = [sys.executable, "-m", "cadml"]
+PRISM = {
+    "family": "prism_with_hole",
+    "params": {
+        "length": 100,
+        "width": 50,
+        "height": 30,
+        "hole_diameter": 10,
+        "material": "aluminum_6061",
+        "process": "cnc_milling",
+    },
+}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def server(tmp_path: Path, free_tcp_port):
+    port = free_tcp_port()
+    env = {
+        **os.environ,
+        "CADML_DATA_DIR": str(tmp_path / "var"),
+        "CADML_PORT": str(port),
+        "CADML_WORKERS": "1",
+        "CADML_LOG_JSON": "true",
+    }
+    key = subprocess.run(
+        [
+            *CADML,
+            "admin",
+            "create-api-key",
+            "--name",
+            "e2e",
+            "--scopes",
+            "models:read,models:write",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout.strip()
+    assert key.startswith("cadml_") and "\n" not in key
+    log = (tmp_path / "server.log").open("wb")
+    proc = subprocess.Popen([*CADML, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    deadline = time.monotonic() + 180
+    while True:
+        assert proc.poll() is None, (tmp_path / "server.log").read_text()
+        try:
+            if client.get("/api/v1/health").json()["workers"]["ready"] == 1:
+                break
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "server did not become ready"
+        time.sleep(0.2)
+    yield client, env, tmp_path
+    client.close()
+    proc.send_signal(signal.SIGINT)
+    try:
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        log.close()
+
+
+def _wait(client: httpx.Client, job_id: str, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/v1/jobs/{job_id}").json()
+        if job["status"] in ("succeeded", "failed", "cancelled"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(job)
+
+
+def _download_all(client: httpx.Client, job_id: str) -> dict[str, tuple[str, bytes]]:
+    out = {}
+    for art in client.get(f"/api/v1/jobs/{job_id}/artefacts").json():
+        data = client.get(art["download_url"]).content
+        assert hashlib.sha256(data).hexdigest() == art["sha256"]
+        out[art["kind"]] = (art["filename"], data)
+    return out
+
+
+def test_new_user_flow(server):
+    client, env, tmp_path = server
+    runs = []
+    for _ in range(2):
+        r = client.post("/api/v1/designs/params", json=PRISM)
+        assert r.status_code == 202, r.text
+        job = _wait(client, r.json()["job_id"])
+        assert job["status"] == "succeeded", job
+        runs.append(_download_all(client, job["id"]))
+    assert set(runs[0]) == {"step", "stl", "glb", "brep", "fcstd"}
+    assert {k: hashlib.sha256(v[1]).hexdigest() for k, v in runs[0].items()} == {
+        k: hashlib.sha256(v[1]).hexdigest() for k, v in runs[1].items()
+    }
+
+    # The offline CLI, in another process, writes the very same bytes.
+    out = tmp_path / "offline"
+    sets = [a for k, v in PRISM["params"].items() for a in ("--set", f"{k}={v}")]
+    subprocess.run(
+        [*CADML, "design", "params", "--family", "prism_with_hole", *sets, "--out", str(out)],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    for _kind, (filename, data) in runs[0].items():
+        assert (out / filename).read_bytes() == data, filename
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["metrics"]["faces"] == 7
+
+    listed = subprocess.run(
+        [*CADML, "jobs", "list", "--json"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert [j["status"] for j in json.loads(listed)] == ["succeeded", "succeeded"]
+
+
+def test_worker_killed_mid_job_fails_the_job_and_is_replaced(server):
+    client, _, _ = server
+    pid = client.get("/api/v1/health").json()["workers"]["pids"][0]
+    os.kill(pid, signal.SIGSTOP)  # freeze it so the job is in its hands when it dies
+    try:
+        job_id = client.post("/api/v1/designs/params", json=PRISM).json()["job_id"]
+        deadline = time.monotonic() + 10
+        while client.get("/api/v1/health").json()["workers"]["busy"] != 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        os.kill(pid, signal.SIGKILL)
+    job = _wait(client, job_id)
+    assert job["status"] == "failed"
+    assert job["error"]["code"] == "WORKER_CRASHED"
+    assert "SIGKILL" in job["error"]["message_en"]
+    assert client.get(f"/api/v1/jobs/{job_id}/artefacts").json() == []
+    # A fresh worker replaced the dead one.
+    r = client.post("/api/v1/designs/params", json=PRISM)
+    assert _wait(client, r.json()["job_id"], timeout=180)["status"] == "succeeded"
+    assert client.get("/api/v1/health").json()["workers"]["pids"][0] != pid
