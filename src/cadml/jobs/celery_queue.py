@@ -94,8 +94,11 @@ class CeleryJobQueue:
             ) from exc
 
     def stop(self) -> None:
-        """Release broker connections."""
-        self.app.pool.force_close_all()
+        """Nothing to stop: tasks already sent belong to the broker.
+
+        Celery keeps broker connections in kombu's process-wide pools, shared by every
+        app with the same broker URL, so closing them here would break other queues.
+        """
 
     def submit(self, job_id: str, payload: Mapping[str, Any]) -> None:
         """Send ``cadml.run_job(job_id, payload)`` with the job's time limits."""

@@ -64,15 +64,15 @@ class Platform:
 def _platform(
     stack: ExitStack, data_dir: Path, database_url: str | None, **overrides: Any
 ) -> Platform:
-    settings = Settings(
-        data_dir=data_dir,
-        database_url=database_url,
-        workers=1,
-        env="test",
-        secret_key="x" * 40,
-        rate_limit_per_minute=100000,
-        **overrides,
-    )
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "workers": 1,
+        "env": "test",
+        "secret_key": "x" * 40,
+        "rate_limit_per_minute": 100000,
+    }
+    settings = Settings(**{**values, **overrides})
     runtime = build_runtime(settings)
     client = stack.enter_context(TestClient(create_app(settings, runtime)))
     stack.callback(runtime.stop)
