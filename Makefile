@@ -37,7 +37,7 @@ services:  ## Install (apt) and start the real services the tests use
 
 test: $(STAMP)-dev services  ## Install, start services and run the whole suite
 	$(BIN)/ruff check src tests bench
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	CADML_TEST_REQUIRE_SERVICES=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)-dev  ## ruff + mypy on the domain packages
 	$(BIN)/ruff check src tests bench

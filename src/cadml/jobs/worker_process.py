@@ -41,10 +41,15 @@ def rss_mb(pid: int) -> float:
 
 def _limit_cpu(cpu_s: int) -> None:
     # RLIMIT_CPU counts the process's whole life, so each job gets "used so far + cpu_s".
+    # Only the soft limit moves (SIGXCPU); an unprivileged process may not raise a hard
+    # limit it has lowered, so the hard limit is left alone.
     usage = resource.getrusage(resource.RUSAGE_SELF)
     used = int(usage.ru_utime + usage.ru_stime) + 1
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
     soft = used + cpu_s
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 5))
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
 def _limit_address_space(memory_mb: int) -> None:

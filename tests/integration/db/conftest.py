@@ -14,7 +14,6 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +32,6 @@ from cadml.db import (
     upgrade,
 )
 
-PG_HOST = "127.0.0.1"
-PG_PORT = 5432
-PG_USER = "postgres"
-
 PROCESS_SCRIPT = Path(__file__).with_name("db_process.py")
 PROCESS_TIMEOUT_S = 180.0
 
@@ -46,48 +41,10 @@ BACKENDS = [
 ]
 
 
-def pg_url(database: str) -> str:
-    """A plain ``postgresql://`` URL (the engine rewrites it to psycopg 3)."""
-    return f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
-
-
-def _admin_connection() -> Any:
-    import psycopg
-
-    return psycopg.connect(
-        host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True
-    )
-
-
-@contextmanager
-def throwaway_pg_database() -> Iterator[str]:
-    """Create an empty PostgreSQL database with a random name; drop it afterwards."""
-    name = f"cadml_test_{secrets.token_hex(6)}"
-    with _admin_connection() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield pg_url(name)
-    finally:
-        with _admin_connection() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="session")
-def pg_server() -> None:
-    """Skip PostgreSQL tests (with the reason) when no server listens on 127.0.0.1."""
-    import psycopg
-
-    try:
-        with _admin_connection():
-            pass
-    except psycopg.OperationalError as error:
-        pytest.skip(f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT}: {error}")
-
-
-@pytest.fixture(scope="session")
-def pg_session_database(pg_server: None) -> Iterator[str]:
-    """The session's migrated PostgreSQL database."""
-    with throwaway_pg_database() as url:
+def pg_session_database(pg_database_factory: Callable[[], Any]) -> Iterator[str]:
+    """The session's migrated PostgreSQL database (the server comes from tests/conftest.py)."""
+    with pg_database_factory() as url:
         upgrade(url)
         yield url
 
@@ -106,8 +63,7 @@ def empty_database_url(
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty' / 'cadml.db'}"
         return
-    request.getfixturevalue("pg_server")
-    with throwaway_pg_database() as url:
+    with request.getfixturevalue("pg_database_factory")() as url:
         yield url
 
 
