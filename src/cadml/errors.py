@@ -3,8 +3,8 @@
 Every error the platform shows a user is a :class:`CadmlError` with a stable ``code``.
 The code selects an :class:`ErrorSpec` from :data:`CATALOG` (``cadml.error_catalog``),
 which holds the English and Turkish message templates and the suggestions. Templates
-are filled from the error's ``details`` (missing keys render as ``?``). The HTTP status of each code is
-decided in one place only, ``cadml.api.errors``.
+are filled from the error's ``details`` (missing keys render as ``?``). The HTTP status
+of each code is decided in one place only, ``cadml.api.errors``.
 
 The tree::
 

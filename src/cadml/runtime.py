@@ -22,6 +22,7 @@ from cadml.db.migrate import upgrade
 from cadml.db.users import UserRepository
 from cadml.jobs.port import JobLimits, JobQueue
 from cadml.jobs.progress import InMemoryProgressBus, ProgressBus
+from cadml.observability import configure_logging
 from cadml.ratelimit.memory import InMemoryRateLimiter
 from cadml.ratelimit.port import RateLimiter
 from cadml.services.accounts import AccountService
@@ -84,12 +85,14 @@ def worker_config(settings: Settings) -> dict[str, Any]:
         "database_url": url,
         "store": _store_config(settings),
         "step_timestamp": settings.step_timestamp,
+        "log_level": settings.log_level,
+        "log_json": settings.log_json,
     }
 
 
 def create_design_handler(config: dict[str, Any]) -> DesignJobHandler:
     """Worker-side factory named by :data:`DESIGN_HANDLER_FACTORY`."""
-    logging.basicConfig(level=logging.INFO)
+    configure_logging(config.get("log_level", "INFO"), config.get("log_json", True))
     engine = make_engine(config["database_url"])
     jobs = JobRepository(make_session_factory(engine))
     return DesignJobHandler(jobs, build_store(config["store"]), config["step_timestamp"])

@@ -20,6 +20,7 @@ from cadml.db.job_status import JobStatus
 from cadml.db.jobs import JobRepository
 from cadml.errors import CadmlError, ConflictError, NotFoundError
 from cadml.jobs.port import ProgressCallback
+from cadml.observability import job_id_var
 
 __all__ = ["DesignJobHandler"]
 
@@ -52,6 +53,15 @@ class DesignJobHandler:
         self, job_id: str, payload: Mapping[str, Any], progress: ProgressCallback
     ) -> dict[str, Any]:
         """Run one design job to a terminal state; see the module docstring."""
+        token = job_id_var.set(job_id)  # every log line of this job carries its id
+        try:
+            return self._handle(job_id, payload, progress)
+        finally:
+            job_id_var.reset(token)
+
+    def _handle(
+        self, job_id: str, payload: Mapping[str, Any], progress: ProgressCallback
+    ) -> dict[str, Any]:
         from cadml.geometry.pipeline import run_design
 
         try:
@@ -99,6 +109,13 @@ class DesignJobHandler:
             durations["store"] = round((time.perf_counter() - t0) * 1000.0, 3)
             metrics["durations_ms"] = durations
             self.jobs.complete(job_id, rows, metrics)
+            log.info(
+                "job succeeded",
+                extra={
+                    "duration_ms": round(sum(durations.values()), 3),
+                    "artefacts": ",".join(f"{r['kind']}:{r['sha256'][:16]}" for r in rows),
+                },
+            )
         except ConflictError as exc:
             # The job was cancelled while it ran; its completion was refused atomically.
             return {"status": self._status(job_id), "message": exc.message()}
