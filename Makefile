@@ -35,8 +35,10 @@ run: $(STAMP)-run  ## Install and run the platform with embedded defaults (http:
 services:  ## Install (apt) and start the real services the tests use
 	bash scripts/services.sh
 
-test: $(STAMP)-dev services  ## Install, start services and run the whole suite
+test: $(STAMP)-dev services  ## Install, start services, lint, type-check and run the whole suite
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 	CADML_TEST_REQUIRE_SERVICES=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)-dev  ## ruff + mypy on the domain packages

@@ -166,6 +166,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        err: CadmlError
         if exc.status_code == 404:
             err = NotFoundError(
                 "NOT_FOUND_ROUTE", details={"method": request.method, "path": request.url.path}

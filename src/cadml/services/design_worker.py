@@ -88,7 +88,7 @@ class DesignJobHandler:
                 dict(payload["canonical"]), report, step_timestamp=self.step_timestamp
             )
             report(92.0, "store", "storing artefacts")
-            rows = []
+            rows: list[dict[str, Any]] = []
             t0 = time.perf_counter()
             for blob in result.artefacts:
                 stored = self.store.put(blob.data, content_type=blob.content_type)
