@@ -3,6 +3,8 @@
 Examples:
     >>> mask_pii("mail ali@example.com from 10.1.2.3 key cadml_abcdefghijklmnop")
     'mail [email redacted] from [ip redacted] key [token redacted]'
+    >>> mask_pii("listening on 127.0.0.1:8000")
+    'listening on 127.0.0.1:8000'
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ _PII = (
     (re.compile(r"\bcadml_[A-Za-z0-9_-]{8,}"), "[token redacted]"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "[token redacted]"),
     (re.compile(r"(?i)bearer\s+\S+"), "Bearer [token redacted]"),
-    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"), "[ip redacted]"),
+    # Client addresses are personal data; loopback and wildcard binds are not.
+    (re.compile(r"\b(?!127\.)(?!0\.0\.0\.0\b)(?:\d{1,3}\.){3}\d{1,3}\b"), "[ip redacted]"),
     (
         re.compile(r"(?<![\w.])(?:\+\d{1,3}[ -]?|0)\d{3}[ -]?\d{3}[ -]?\d{2}[ -]?\d{2}(?!\w)"),
         "[phone redacted]",
@@ -47,7 +50,11 @@ def mask_pii(text: str) -> str:
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id, job_id, extras."""
 
-    _RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+    _RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {
+        "message",
+        "asctime",
+        "color_message",  # uvicorn's ANSI-coloured duplicate of the message
+    }
 
     def format(self, record: logging.LogRecord) -> str:
         """Render ``record`` as masked JSON."""
