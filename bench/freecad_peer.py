@@ -19,7 +19,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FREECAD_LIB", "time_cadml_inworker", "time_cadml_steps", "time_freecad"]
+__all__ = [
+    "FREECAD_LIB",
+    "FreeCADPeer",
+    "time_alternating",
+    "time_cadml_inworker",
+    "time_cadml_steps",
+    "time_freecad",
+]
 
 FREECAD_LIB = Path("/usr/lib/freecad-python3/lib")
 SYSTEM_PYTHON = Path("/usr/bin/python3")
@@ -87,6 +94,106 @@ def time_freecad(params: Mapping[str, float], repeats: int) -> list[float]:
     # FreeCAD may print its own lines; ours is the last.
     times: list[float] = json.loads(completed.stdout.strip().splitlines()[-1])
     return times
+
+
+_FREECAD_SERVER = """
+import json, os, sys, tempfile, time
+sys.path.append(sys.argv[1])
+params = json.loads(sys.argv[2])
+import FreeCAD, Part, Mesh, MeshPart
+L, W, H, d = params["length"], params["width"], params["height"], params["hole_diameter"]
+out = tempfile.mkdtemp()
+print("ready", flush=True)
+for _ in sys.stdin:
+    start = time.perf_counter()
+    doc = FreeCAD.newDocument("bench")
+    block = Part.makeBox(L, W, H)
+    hole = Part.makeCylinder(d / 2, H, FreeCAD.Vector(L / 2, W / 2, 0))
+    shape = block.cut(hole)
+    feature = doc.addObject("Part::Feature", "prism_with_hole")
+    feature.Shape = shape
+    doc.recompute()
+    doc.saveAs(os.path.join(out, "part.FCStd"))
+    shape.exportStep(os.path.join(out, "part.step"))
+    mesh = MeshPart.meshFromShape(Shape=shape, LinearDeflection=0.01, AngularDeflection=0.1)
+    mesh.write(os.path.join(out, "part.stl"))
+    shape.exportBrep(os.path.join(out, "part.brep"))
+    FreeCAD.closeDocument(doc.Name)
+    print("ms", (time.perf_counter() - start) * 1000.0, flush=True)
+"""
+
+
+class FreeCADPeer:
+    """A long-lived FreeCAD process that makes and writes the part once per :meth:`run`.
+
+    Args:
+        params: ``length``, ``width``, ``height``, ``hole_diameter`` in mm.
+
+    Raises:
+        FileNotFoundError: if Debian's freecad-python3 is not installed.
+    """
+
+    def __init__(self, params: Mapping[str, float]) -> None:
+        if not (FREECAD_LIB / "FreeCAD.so").exists():
+            raise FileNotFoundError(f"FreeCAD is not installed at {FREECAD_LIB}")
+        numeric = {k: float(params[k]) for k in ("length", "width", "height", "hole_diameter")}
+        self._proc = subprocess.Popen(
+            [str(SYSTEM_PYTHON), "-c", _FREECAD_SERVER, str(FREECAD_LIB), json.dumps(numeric)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self._read("ready")
+
+    def _read(self, prefix: str) -> str:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:  # FreeCAD may print lines of its own
+            if line.startswith(prefix):
+                return line[len(prefix) :].strip()
+        raise RuntimeError(f"FreeCAD exited with {self._proc.wait()}")
+
+    def run(self) -> float:
+        """One timed iteration in FreeCAD; milliseconds as FreeCAD measured them."""
+        assert self._proc.stdin is not None
+        self._proc.stdin.write("go\n")
+        self._proc.stdin.flush()
+        return float(self._read("ms "))
+
+    def close(self) -> None:
+        """End the FreeCAD process."""
+        if self._proc.stdin:
+            self._proc.stdin.close()
+        self._proc.wait(timeout=30)
+
+
+def time_alternating(
+    canonical: Mapping[str, Any], repeats: int, warm: int = 5
+) -> tuple[list[float], list[float]]:
+    """Alternate one cadml ``run_design`` and one FreeCAD iteration, ``repeats`` times.
+
+    The machine's load drifts; alternating single runs exposes both sides to the same
+    drift, so their ratio is steadier than that of two separate batches.
+
+    Returns:
+        cadml milliseconds and FreeCAD milliseconds, pairwise.
+    """
+    from cadml.geometry.pipeline import run_design, warm_up
+
+    warm_up()
+    peer = FreeCADPeer(canonical["params"])
+    try:
+        for _ in range(warm):
+            peer.run()
+            run_design(canonical)
+        ours, theirs = [], []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            run_design(canonical)
+            ours.append((time.perf_counter() - start) * 1000.0)
+            theirs.append(peer.run())
+    finally:
+        peer.close()
+    return ours, theirs
 
 
 def time_cadml_steps(canonical: Mapping[str, Any], repeats: int) -> list[dict[str, float]]:

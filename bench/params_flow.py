@@ -30,7 +30,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from freecad_peer import time_cadml_inworker, time_freecad
+from freecad_peer import time_alternating, time_cadml_inworker
 
 PRISM = {
     "family": "prism_with_hole",
@@ -133,30 +133,14 @@ async def burst(base: str, key: str, n: int) -> float:
         return n / (time.perf_counter() - t0)
 
 
-def peer_rounds(rounds: int, repeats: int) -> tuple[list[float], list[float], list[float]]:
-    """Alternate FreeCAD and cadml ``rounds`` times (the machine's load drifts).
-
-    Returns:
-        All cadml times, all FreeCAD times (ms; each FreeCAD process's first two runs
-        are dropped as warm-up) and the per-round ratios of medians cadml / FreeCAD.
-    """
-    ours_all, theirs_all, ratios = [], [], []
-    for _ in range(rounds):
-        theirs = time_freecad(PRISM["params"], repeats + 2)[2:]
-        ours = time_cadml_inworker(PRISM, repeats)
-        ours_all += ours
-        theirs_all += theirs
-        ratios.append(statistics.median(ours) / statistics.median(theirs))
-    return ours_all, theirs_all, ratios
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=50, help="sequential jobs for latency")
     parser.add_argument("--burst", type=int, default=100, help="jobs submitted at once")
     parser.add_argument("--workers", type=int, default=2, help="geometry worker processes")
-    parser.add_argument("--peer-rounds", type=int, default=5, help="FreeCAD/cadml alternations")
-    parser.add_argument("--peer-repeats", type=int, default=20, help="timed runs per round")
+    parser.add_argument(
+        "--peer-repeats", type=int, default=100, help="alternating cadml/FreeCAD runs"
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write figures here")
     args = parser.parse_args()
 
@@ -189,10 +173,11 @@ def main() -> None:
             proc.wait(timeout=30)
 
     try:
-        ours, freecad, ratios = peer_rounds(args.peer_rounds, args.peer_repeats)
+        ours, freecad = time_alternating(PRISM, args.peer_repeats)
     except Exception as exc:  # FreeCAD missing: still print our figures
         print(f"FreeCAD peer unavailable: {exc}", file=sys.stderr)
-        ours, freecad, ratios = time_cadml_inworker(PRISM, args.peer_repeats), [], []
+        ours, freecad = time_cadml_inworker(PRISM, args.peer_repeats), []
+    ratios = [a / b for a, b in zip(ours, freecad, strict=False)]
 
     figures = {
         "date": time.strftime("%Y-%m-%d"),
@@ -218,10 +203,7 @@ def main() -> None:
         + ", ".join(f"{k} {v:.1f}" for k, v in steps.items())
     )
     print(f"  throughput, {args.burst} jobs at once: {throughput:6.1f} jobs/s")
-    print(
-        f"geometry peer, same part, {args.peer_rounds} alternating rounds of "
-        f"{args.peer_repeats} warm runs"
-    )
+    print(f"geometry peer, same part, {args.peer_repeats} warm runs each, alternating")
     print(
         f"  cadml in-worker (STEP, STL, GLB, BREP, FCStd)  p50 "
         f"{figures['cadml_inworker_all_outputs_p50_ms']:7.2f} ms"
@@ -229,7 +211,7 @@ def main() -> None:
     if freecad:
         ratio = statistics.median(ratios)
         figures["ratio_cadml_over_freecad"] = ratio
-        figures["ratios_per_round"] = ratios
+        figures["ratio_p25_p75"] = [pct(ratios, 0.25), pct(ratios, 0.75)]
         print(
             f"  FreeCAD 0.20 in-process (FCStd, STEP, STL, BREP) p50 "
             f"{figures['freecad_p50_ms']:7.2f} ms"

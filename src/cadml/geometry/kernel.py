@@ -70,19 +70,27 @@ def engine_fingerprint() -> dict[str, str]:
         wheel ships), ``python``, ``numpy`` (STL/GLB encoding) and ``zlib`` (FCStd
         compression) versions.
     """
+    return dict(_fingerprint())
+
+
+@cache
+def _fingerprint() -> tuple[tuple[str, str], ...]:
+    # Versions cannot change inside a process; reading package metadata costs ~0.4 ms.
     import numpy
 
     from cadml import __version__
 
-    return {
-        "build123d": _version("build123d"),
-        "cadml": __version__,
-        "numpy": numpy.__version__,
-        "occt": _occt_version(),
-        "ocp": _version(OCP_DISTRIBUTION),
-        "python": platform.python_version(),
-        "zlib": zlib.ZLIB_RUNTIME_VERSION,
-    }
+    return tuple(
+        {
+            "build123d": _version("build123d"),
+            "cadml": __version__,
+            "numpy": numpy.__version__,
+            "occt": _occt_version(),
+            "ocp": _version(OCP_DISTRIBUTION),
+            "python": platform.python_version(),
+            "zlib": zlib.ZLIB_RUNTIME_VERSION,
+        }.items()
+    )
 
 
 def silence_kernel_output() -> None:

@@ -54,11 +54,14 @@ def _name_products(model: Any, product_name: str) -> None:
     from OCP.StepBasic import StepBasic_Product
     from OCP.TCollection import TCollection_HAsciiString
 
+    # A single part (write.step.assembly = 0) has exactly one PRODUCT, written near the
+    # top of the model; stopping there saves walking hundreds of geometry entities.
     for index in range(1, model.NbEntities() + 1):
         entity = model.Value(index)
         if isinstance(entity, StepBasic_Product):
             entity.SetId(TCollection_HAsciiString(product_name))
             entity.SetName(TCollection_HAsciiString(product_name))
+            return
 
 
 def _fix_header(model: Any, product_name: str, timestamp: str) -> None:
