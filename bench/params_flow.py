@@ -217,9 +217,8 @@ def main() -> None:
             f"{figures['freecad_p50_ms']:7.2f} ms"
         )
         print(
-            f"  ratio cadml / FreeCAD, median of rounds: {ratio:.2f}  (goal: <= 1; rounds: "
-            + ", ".join(f"{r:.2f}" for r in ratios)
-            + ")"
+            f"  ratio cadml / FreeCAD, median of pairs: {ratio:.2f}  (goal: <= 1; "
+            f"quartiles {pct(ratios, 0.25):.2f}-{pct(ratios, 0.75):.2f})"
         )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
