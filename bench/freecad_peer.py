@@ -31,34 +31,6 @@ __all__ = [
 FREECAD_LIB = Path("/usr/lib/freecad-python3/lib")
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 
-_FREECAD_SCRIPT = """
-import json, os, sys, tempfile, time
-sys.path.append(sys.argv[1])
-params = json.loads(sys.argv[2])
-repeats = int(sys.argv[3])
-import FreeCAD, Part, Mesh, MeshPart
-L, W, H, d = params["length"], params["width"], params["height"], params["hole_diameter"]
-times = []
-with tempfile.TemporaryDirectory() as out:
-    for i in range(repeats):
-        start = time.perf_counter()
-        doc = FreeCAD.newDocument("bench")
-        block = Part.makeBox(L, W, H)
-        hole = Part.makeCylinder(d / 2, H, FreeCAD.Vector(L / 2, W / 2, 0))
-        shape = block.cut(hole)
-        feature = doc.addObject("Part::Feature", "prism_with_hole")
-        feature.Shape = shape
-        doc.recompute()
-        doc.saveAs(os.path.join(out, "part.FCStd"))
-        shape.exportStep(os.path.join(out, "part.step"))
-        mesh = MeshPart.meshFromShape(Shape=shape, LinearDeflection=0.01, AngularDeflection=0.1)
-        mesh.write(os.path.join(out, "part.stl"))
-        shape.exportBrep(os.path.join(out, "part.brep"))
-        FreeCAD.closeDocument(doc.Name)
-        times.append((time.perf_counter() - start) * 1000.0)
-print(json.dumps(times))
-"""
-
 
 def time_freecad(params: Mapping[str, float], repeats: int) -> list[float]:
     """Time FreeCAD making the part and writing FCStd, STEP, STL and BREP.
@@ -72,28 +44,12 @@ def time_freecad(params: Mapping[str, float], repeats: int) -> list[float]:
 
     Raises:
         FileNotFoundError: if Debian's freecad-python3 is not installed.
-        subprocess.CalledProcessError: if FreeCAD fails.
     """
-    if not (FREECAD_LIB / "FreeCAD.so").exists():
-        raise FileNotFoundError(f"FreeCAD is not installed at {FREECAD_LIB}")
-    numeric = {k: float(params[k]) for k in ("length", "width", "height", "hole_diameter")}
-    completed = subprocess.run(
-        [
-            str(SYSTEM_PYTHON),
-            "-c",
-            _FREECAD_SCRIPT,
-            str(FREECAD_LIB),
-            json.dumps(numeric),
-            str(repeats),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
-    # FreeCAD may print its own lines; ours is the last.
-    times: list[float] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return times
+    peer = FreeCADPeer(params)
+    try:
+        return [peer.run() for _ in range(repeats)]
+    finally:
+        peer.close()
 
 
 _FREECAD_SERVER = """

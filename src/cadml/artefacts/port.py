@@ -25,12 +25,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from cadml.errors import NotFoundError, StorageError
+from cadml.errors import NotFoundError, StorageError, ValidationError
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "ArtefactStore",
     "StoredObject",
+    "check_chunk_size",
     "compute_key",
     "integrity_error",
     "is_valid_key",
@@ -165,3 +166,16 @@ class ArtefactStore(Protocol):
     def describe(self) -> dict[str, Any]:
         """Non-secret facts for health pages: ``backend`` and ``location`` at least."""
         ...
+
+
+def check_chunk_size(chunk_size: int) -> None:
+    """Reject a non-positive streaming chunk size.
+
+    Raises:
+        ValidationError: ``VALIDATION_INVALID_VALUE``.
+    """
+    if chunk_size <= 0:
+        raise ValidationError(
+            "VALIDATION_INVALID_VALUE",
+            details={"field": "chunk_size", "reason": f"must be positive, got {chunk_size}"},
+        )

@@ -26,12 +26,13 @@ from typing import Any
 from cadml.artefacts.port import (
     DEFAULT_CHUNK_SIZE,
     StoredObject,
+    check_chunk_size,
     compute_key,
     integrity_error,
     is_valid_key,
     not_found,
 )
-from cadml.errors import ConfigurationError, StorageError, ValidationError
+from cadml.errors import ConfigurationError, StorageError
 
 __all__ = ["S3ArtefactStore"]
 
@@ -206,11 +207,7 @@ class S3ArtefactStore:
 
     def iter_chunks(self, key: str, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
         """Stream the bytes under ``key`` and verify them (see :class:`ArtefactStore`)."""
-        if chunk_size <= 0:
-            raise ValidationError(
-                "VALIDATION_INVALID_VALUE",
-                details={"field": "chunk_size", "reason": f"must be positive, got {chunk_size}"},
-            )
+        check_chunk_size(chunk_size)
         body = self._open(key)
         return self._stream(key, body, chunk_size)
 

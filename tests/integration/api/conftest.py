@@ -16,18 +16,6 @@ from cadml.api.app import create_app
 from cadml.runtime import Runtime, build_runtime
 from cadml.settings import Settings
 
-PRISM = {
-    "family": "prism_with_hole",
-    "params": {
-        "length": 100,
-        "width": 50,
-        "height": 30,
-        "hole_diameter": 10,
-        "material": "aluminum_6061",
-        "process": "cnc_milling",
-    },
-}
-
 
 @dataclass
 class Platform:

@@ -12,6 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from cadml.api.deps import PrincipalDep, RuntimeDep, enforce_rate_limit
 from cadml.api.schemas import ApiKeyIn, ApiKeyOut, ErrorOut, RefreshIn, TokenIn, TokenOut
 from cadml.errors import ValidationError
+from cadml.runtime import Runtime
+from cadml.services.accounts import TokenPair
 
 __all__ = ["router"]
 
@@ -47,6 +49,21 @@ async def _credentials(request: Request) -> TokenIn:
         raise ValidationError("VALIDATION_MISSING_FIELD", details={"field": missing}) from exc
 
 
+def _limit_by_address(request: Request, runtime: Runtime) -> None:
+    # No user is known yet: brute-force protection is per client address.
+    client = request.client.host if request.client else "unknown"
+    enforce_rate_limit(request, runtime, f"login:{client}")
+
+
+def _token_out(pair: TokenPair) -> TokenOut:
+    return TokenOut(
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token,
+        expires_in=pair.expires_in,
+        scopes=list(pair.scopes),
+    )
+
+
 @router.post(
     "/token",
     response_model=TokenOut,
@@ -56,16 +73,10 @@ async def _credentials(request: Request) -> TokenIn:
 )
 async def issue_token(request: Request, runtime: RuntimeDep) -> TokenOut:
     """Password login (JSON or OAuth2 form). Rate-limited per client address."""
-    client = request.client.host if request.client else "unknown"
-    enforce_rate_limit(request, runtime, f"login:{client}")
+    _limit_by_address(request, runtime)
     creds = await _credentials(request)
     pair = await run_in_threadpool(runtime.accounts.login, creds.username, creds.password)
-    return TokenOut(
-        access_token=pair.access_token,
-        refresh_token=pair.refresh_token,
-        expires_in=pair.expires_in,
-        scopes=list(pair.scopes),
-    )
+    return _token_out(pair)
 
 
 @router.post(
@@ -76,15 +87,9 @@ async def issue_token(request: Request, runtime: RuntimeDep) -> TokenOut:
 )
 def refresh_token(body: RefreshIn, request: Request, runtime: RuntimeDep) -> TokenOut:
     """Refresh: the new pair carries the user's current scopes."""
-    client = request.client.host if request.client else "unknown"
-    enforce_rate_limit(request, runtime, f"login:{client}")
+    _limit_by_address(request, runtime)
     pair = runtime.accounts.refresh(body.refresh_token)
-    return TokenOut(
-        access_token=pair.access_token,
-        refresh_token=pair.refresh_token,
-        expires_in=pair.expires_in,
-        scopes=list(pair.scopes),
-    )
+    return _token_out(pair)
 
 
 @router.post(
