@@ -1,1 +1,3 @@
-"""TODO"""
+"""The ``cadml`` command line, a composition root; entry point :func:`cadml.cli.main.main`."""
+
+__all__: list[str] = []
