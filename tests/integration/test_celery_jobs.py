@@ -75,12 +75,15 @@ def fake_worker(amqp_url, redis_url, tmp_path):
 def test_crash_and_time_limit_fail_jobs_through_task_failure(fake_worker, amqp_url):
     queue_name, store = fake_worker
     queue = CeleryJobQueue(amqp_url, None, queue_name, JobLimits(wall_s=3, cpu_s=30))
+    patient = CeleryJobQueue(amqp_url, None, queue_name, JobLimits(wall_s=120, cpu_s=120))
     queue.start()
     try:
-        queue.submit("ok-1", {"action": "ok"})
-        queue.submit("crash-1", {"action": "segfault"})
+        # Crashes get a generous time limit: on a loaded machine noticing the lost
+        # child can take seconds, and the hard limit must not win that race.
+        patient.submit("ok-1", {"action": "ok"})
+        patient.submit("crash-1", {"action": "segfault"})
         queue.submit("slow-1", {"action": "sleep", "seconds": 60})
-        queue.submit("ok-2", {"action": "ok"})
+        patient.submit("ok-2", {"action": "ok"})
         failures = _wait_list(
             store,
             f"{queue_name}:failures",
