@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the real services the test suite talks to are installed and running on 127.0.0.1:
-# PostgreSQL, Redis, RabbitMQ, and Debian's FreeCAD (a cross-checking peer, not a service).
+# PostgreSQL, Redis, RabbitMQ, Mosquitto, and Debian's FreeCAD (a cross-checking peer, not a service).
 # Idempotent: installs with apt only what is missing, starts only what is stopped.
 set -euo pipefail
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -45,10 +45,17 @@ if ! port_open 5672; then
   wait_port 5672 RabbitMQ
 fi
 
+# --- Mosquitto (edge SDK MQTT uplink tests) ----------------------------------
+if ! port_open 1883; then
+  command -v mosquitto >/dev/null || { echo "services: installing Mosquitto" >&2; apt_install mosquitto; }
+  as_root mosquitto -d -c /etc/mosquitto/mosquitto.conf
+  wait_port 1883 Mosquitto
+fi
+
 # --- FreeCAD 0.20 (Debian), used to cross-check our FCStd and STEP -----------
 if [ ! -d /usr/lib/freecad-python3/lib ]; then
   echo "services: installing Debian's freecad-python3 (cross-check peer)" >&2
   apt_install freecad-python3
 fi
 
-echo "services: PostgreSQL, Redis, RabbitMQ up on 127.0.0.1; FreeCAD $(ls -d /usr/lib/freecad-python3 2>/dev/null && echo present)" >&2
+echo "services: PostgreSQL, Redis, RabbitMQ, Mosquitto up on 127.0.0.1; FreeCAD $(ls -d /usr/lib/freecad-python3 2>/dev/null && echo present)" >&2
