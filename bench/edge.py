@@ -17,27 +17,32 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from edge_inference import bench_inference
-from edge_queue import bench_drain, bench_enqueue
-from edge_rules import bench_rules
-
 from cad_ml_edge.agent import EdgeAgent
 from cad_ml_edge.config import parse_config
 from cad_ml_edge.wire import TelemetryFrame
+from edge_inference import bench_inference
+from edge_queue import bench_drain, bench_enqueue
+from edge_rules import bench_rules
 
 
 class _NullUplink:
     """Keeps everything buffered: the alert path is measured without network."""
 
-    def send(self, device_id, payload):  # pragma: no cover - never drained here
+    def send(self, batch):  # never called: nothing drains in this benchmark
         raise RuntimeError("offline")
 
     def close(self):
         pass
 
 
-def bench_alert_decision(frames: int = 2000) -> dict[str, float]:
-    """Microseconds from ``ingest(frame)`` to the alert durably in the critical stream."""
+def bench_alert_decision(frames: int = 4000) -> dict[str, float]:
+    """Microseconds from ``ingest(frame)`` to the alert decision, and to the alert durable.
+
+    The decision is the moment the rule engine hands the alert to its first action (a
+    callback records the time); durable is when ``ingest`` returns, after the alert was
+    committed to the critical stream of the SQLite buffer.
+    """
+    decided: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         config = parse_config(
             {
@@ -52,27 +57,39 @@ def bench_alert_decision(frames: int = 2000) -> dict[str, float]:
                         "value": 50.0,
                         "hysteresis": 1.0,
                         "severity": "critical",
-                        "actions": [{"type": "alert"}],
+                        "actions": [{"type": "callback", "name": "mark"}, {"type": "alert"}],
                     }
                 ],
             }
         )
-        agent = EdgeAgent(config, uplink=_NullUplink())
-        times = []
+        agent = EdgeAgent(
+            config,
+            uplink=_NullUplink(),
+            callbacks={"mark": lambda event: decided.append(time.perf_counter())},
+        )
+        to_decision, to_durable = [], []
         for i in range(frames):
             # Alternate hot and cold so every other frame fires (hysteresis re-arms).
             value = 80.0 if i % 2 else 20.0
             start = time.perf_counter()
+            before = len(decided)
             events = agent.ingest(TelemetryFrame(float(i), "bench", {"t": value}))
-            elapsed = (time.perf_counter() - start) * 1e6
+            end = time.perf_counter()
             if events:
-                times.append(elapsed)
+                to_decision.append((decided[before] - start) * 1e6)
+                to_durable.append((end - start) * 1e6)
         agent.close()
-    ordered = sorted(times)
+
+    def pct(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return ordered[int(q * (len(ordered) - 1))]
+
     return {
-        "alerts": len(times),
-        "p50_us": statistics.median(times),
-        "p99_us": ordered[int(0.99 * (len(ordered) - 1))],
+        "alerts": len(to_decision),
+        "decision_p50_us": statistics.median(to_decision),
+        "decision_p99_us": pct(to_decision, 0.99),
+        "durable_p50_us": statistics.median(to_durable),
+        "durable_p99_us": pct(to_durable, 0.99),
     }
 
 
@@ -91,8 +108,12 @@ def main() -> None:
         "(goal p50 < 10 us)"
     )
     print(
-        f"  alert decision, frame in -> alert buffered durably: p50 {alert['p50_us']:.0f} us, "
-        f"p99 {alert['p99_us']:.0f} us (goal < 1000 us; reference notes: 100 ms)"
+        f"  alert decision, frame in -> rule fired: p50 {alert['decision_p50_us']:.1f} us, "
+        f"p99 {alert['decision_p99_us']:.1f} us (goal < 1000 us; reference notes: 100 ms)"
+    )
+    print(
+        f"  ... and the alert committed to the critical stream: p50 "
+        f"{alert['durable_p50_us']:.0f} us, p99 {alert['durable_p99_us']:.0f} us"
     )
     print(
         f"  inference, small MLP, one thread: p50 {inference['p50_us']:.1f} us, "

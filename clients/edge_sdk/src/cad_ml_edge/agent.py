@@ -168,10 +168,13 @@ class EdgeAgent:
         self.commands_run += 1
         self._run_command(argv)
 
-    @staticmethod
-    def _default_run_command(argv: tuple[str, ...]) -> None:
+    command_timeout_s = 10.0
+    """Seconds a command action may run before it is killed."""
+
+    def _default_run_command(self, argv: tuple[str, ...]) -> None:
         try:
-            subprocess.run(argv, check=False, timeout=10, stdin=subprocess.DEVNULL)
+            subprocess.run(argv, check=False, timeout=self.command_timeout_s,
+                           stdin=subprocess.DEVNULL)
         except (OSError, subprocess.TimeoutExpired) as exc:
             log.error("command %s failed: %s", argv[0], exc)
 

@@ -59,8 +59,10 @@ def run(config: EdgeConfig, stop: threading.Event) -> dict[str, Any]:
         if server is not None:
             server.stop()
         forwarder.join(timeout=10)
+        agent.flush()
+        final = agent.status()
         agent.close()
-    return agent.status()
+    return final
 
 
 def show_status(config: EdgeConfig) -> dict[str, Any]:
@@ -68,6 +70,9 @@ def show_status(config: EdgeConfig) -> dict[str, Any]:
     if config.status_path.exists():
         status: dict[str, Any] = json.loads(config.status_path.read_text("utf-8"))
         return status
+    if not config.queue_path.exists():
+        return {"device_id": config.device_id, "buffer": {"depth": 0, "bytes": 0},
+                "note": f"no buffer yet at {config.queue_path}; has the agent run?"}
     from cad_ml_edge.queue import DurableQueue
 
     with DurableQueue(config.queue_path, max_bytes=config.buffer.max_bytes) as queue:
@@ -96,6 +101,8 @@ def _print_status(status: dict[str, Any]) -> None:
             f"uplink      {'online' if up.get('online') else 'offline'}, delivered "
             f"{up.get('delivered', 0)}, last error: {up.get('last_error') or '-'}"
         )
+    if "note" in status:
+        print(f"note        {status['note']}")
     if "frames_in" in status:
         print(f"rules       {status['frames_in']} frames in, {status['alerts_raised']} alerts")
 

@@ -73,6 +73,27 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Geçersiz yapılandırma: {detail}",
         "See `cad-ml-edge run --help` and the example edge.toml.",
     ),
+    "EDGE_DISK_FULL": (
+        "The disk holding {path} is full; {records} records of stream '{stream}' were not stored.",
+        "{path} dosyasının bulunduğu disk dolu; '{stream}' akışının {records} kaydı saklanamadı.",
+        "Free disk space or set max_bytes below the free space; earlier records are intact.",
+    ),
+    "EDGE_QUEUE_STORAGE": (
+        "The queue database {path} failed: {detail}",
+        "Kuyruk veritabanı {path} hata verdi: {detail}",
+        "Check the file, its permissions and the disk; move a damaged file aside to start anew.",
+    ),
+    "EDGE_MODEL_DOWNLOAD_FAILED": (
+        "Downloading model '{model}' from {url} failed: {detail}",
+        "'{model}' modeli {url} adresinden indirilemedi: {detail}",
+        "Check the URL, the device's API key and the connection; the current version "
+        "stays in use and the download can be retried.",
+    ),
+    "EDGE_RULE_STATE_INVALID": (
+        "Saved rule state cannot be restored: {detail}",
+        "Kaydedilmiş kural durumu geri yüklenemiyor: {detail}",
+        "Delete the rule state file to start with empty windows; rules stay valid.",
+    ),
 }
 
 
