@@ -38,7 +38,7 @@ run: $(STAMP)-run  ## Install and run the platform with embedded defaults (http:
 services:  ## Install (apt) and start the real services the tests use
 	bash scripts/services.sh
 
-test: test-platform  ## Install, start services, lint, type-check and run every suite
+test: test-platform test-edge  ## Install, start services, lint, type-check and run every suite
 
 test-platform: $(STAMP)-dev services  ## The platform: lint, types, pytest with real services
 	$(BIN)/ruff check src tests bench clients

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cad_ml_edge.config import ALERT_STREAM, TELEMETRY_STREAM, EdgeConfig
+from cad_ml_edge.errors import EdgeError
 from cad_ml_edge.forwarder import Forwarder
 from cad_ml_edge.queue import DurableQueue, Priority, StreamPolicy
 from cad_ml_edge.rules import AlertEvent, RuleEngine
@@ -111,8 +112,7 @@ class EdgeAgent:
             command_hook=self._on_command,
             alert_sink=self._on_alert,
         )
-        if config.rule_state_path.exists():
-            self.engine.load_state(json.loads(config.rule_state_path.read_text("utf-8")))
+        self._restore_rule_state()
         self.forwarder = Forwarder(
             self.queue,
             uplink or build_uplink(config),
@@ -123,9 +123,25 @@ class EdgeAgent:
         self._lock = threading.RLock()
         self._pending: list[bytes] = []
         self._first_pending_at = 0.0
+        self._state_saved_at = float("-inf")
         self.frames_in = 0
         self.alerts_raised = 0
         self.commands_run = 0
+
+    def _restore_rule_state(self) -> None:
+        path = self.config.rule_state_path
+        if not path.exists():
+            return
+        try:
+            self.engine.load_state(json.loads(path.read_text("utf-8")))
+        except (ValueError, EdgeError) as exc:
+            # A damaged state file must not keep the gateway from buffering data: keep it
+            # for inspection and start the windows afresh.
+            aside = path.with_suffix(".corrupt")
+            os.replace(path, aside)
+            log.error(
+                "rule state %s unreadable (%s); moved to %s, starting fresh", path, exc, aside
+            )
 
     # ------------------------------------------------------------- frames in
     def ingest(self, frame: TelemetryFrame) -> list[AlertEvent]:
@@ -147,13 +163,19 @@ class EdgeAgent:
             if self._pending and waited >= self.config.buffer.batch_interval_s:
                 self.flush()
 
-    def flush(self) -> None:
-        """Write buffered frames as one durable segment and save rule state."""
+    state_every_s = 5.0
+    """How often (at most) rule state is saved while running; always saved on close."""
+
+    def flush(self, *, save_state: bool = False) -> None:
+        """Write buffered frames as one durable segment; save rule state when it is due."""
         with self._lock:
             if self._pending:
                 batch, self._pending = self._pending, []
                 self.queue.put_many(TELEMETRY_STREAM, batch)
-            _write_json_atomically(self.config.rule_state_path, self.engine.snapshot())
+            now = self.clock()
+            if save_state or now - self._state_saved_at >= self.state_every_s:
+                self._state_saved_at = now
+                _write_json_atomically(self.config.rule_state_path, self.engine.snapshot())
 
     # ----------------------------------------------------------- rule hooks
     def _on_alert(self, event: AlertEvent) -> None:
@@ -173,8 +195,9 @@ class EdgeAgent:
 
     def _default_run_command(self, argv: tuple[str, ...]) -> None:
         try:
-            subprocess.run(argv, check=False, timeout=self.command_timeout_s,
-                           stdin=subprocess.DEVNULL)
+            subprocess.run(
+                argv, check=False, timeout=self.command_timeout_s, stdin=subprocess.DEVNULL
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             log.error("command %s failed: %s", argv[0], exc)
 
@@ -222,7 +245,7 @@ class EdgeAgent:
 
     def close(self) -> None:
         """Flush, save state and close the buffer."""
-        self.flush()
+        self.flush(save_state=True)
         self.write_status()
         self.queue.close()
 

@@ -71,8 +71,11 @@ def show_status(config: EdgeConfig) -> dict[str, Any]:
         status: dict[str, Any] = json.loads(config.status_path.read_text("utf-8"))
         return status
     if not config.queue_path.exists():
-        return {"device_id": config.device_id, "buffer": {"depth": 0, "bytes": 0},
-                "note": f"no buffer yet at {config.queue_path}; has the agent run?"}
+        return {
+            "device_id": config.device_id,
+            "buffer": {"depth": 0, "bytes": 0},
+            "note": f"no buffer yet at {config.queue_path}; has the agent run?",
+        }
     from cad_ml_edge.queue import DurableQueue
 
     with DurableQueue(config.queue_path, max_bytes=config.buffer.max_bytes) as queue:

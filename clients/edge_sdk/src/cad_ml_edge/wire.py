@@ -5,6 +5,11 @@ A :class:`TelemetryFrame` is ``timestamp`` (unix seconds, float ≥ 0), ``device
 Frames travel as MsgPack (default) or JSON; :func:`decode_frames` detects which. A
 batch is a list of frames. ``cadml`` may import this module; it never imports ``cadml``.
 
+Readings are de-duplicated by the platform on ``(device_id, timestamp)``. A frame whose
+``status`` holds an ``alert`` (see :meth:`cad_ml_edge.rules.AlertEvent.to_frame`) is an
+event that carries the timestamp of the reading that raised it, so the platform must
+de-duplicate alert frames on ``(device_id, timestamp, status.alert.rule_id)`` instead.
+
 Examples:
     >>> f = TelemetryFrame(12.5, "press-1", {"temperature": 71.5})
     >>> decode_frames(encode_frames([f])) == [f]

@@ -61,11 +61,22 @@ def make_config(tmp_path: Path, url: str, **extra: Any) -> EdgeConfig:
         "buffer": {"batch_records": 5, "batch_interval_s": 0.5},
         "commands": {"stop_spindle": ["/bin/true"]},
         "rules": [
-            {"id": "hot", "field": "sensors.t", "op": ">", "value": 50.0, "hysteresis": 1.0,
-             "severity": "critical",
-             "actions": [{"type": "alert"}, {"type": "command", "name": "stop_spindle"}]},
-            {"id": "ghost", "field": "sensors.g", "op": ">", "value": 1.0,
-             "actions": [{"type": "command", "name": "not_configured"}]},
+            {
+                "id": "hot",
+                "field": "sensors.t",
+                "op": ">",
+                "value": 50.0,
+                "hysteresis": 1.0,
+                "severity": "critical",
+                "actions": [{"type": "alert"}, {"type": "command", "name": "stop_spindle"}],
+            },
+            {
+                "id": "ghost",
+                "field": "sensors.g",
+                "op": ">",
+                "value": 1.0,
+                "actions": [{"type": "command", "name": "not_configured"}],
+            },
         ],
     }
     for key, value in extra.items():

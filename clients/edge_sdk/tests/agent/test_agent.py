@@ -83,9 +83,14 @@ def test_rule_state_survives_a_restart(config_factory, platform):
 def test_capacity_alerts_are_buffered_or_logged_when_full(config_factory, platform):
     config = config_factory(
         platform.url,
-        buffer={"max_bytes": 40_000, "alert_thresholds": [0.01],
-                "streams": [{"name": TELEMETRY_STREAM, "on_full": "drop_oldest"},
-                            {"name": ALERT_STREAM, "priority": "critical", "on_full": "reject"}]},
+        buffer={
+            "max_bytes": 40_000,
+            "alert_thresholds": [0.01],
+            "streams": [
+                {"name": TELEMETRY_STREAM, "on_full": "drop_oldest"},
+                {"name": ALERT_STREAM, "priority": "critical", "on_full": "reject"},
+            ],
+        },
     )
     agent = EdgeAgent(config, run_command=lambda argv: None)
     for i in range(200):
@@ -125,3 +130,30 @@ def test_build_uplink_by_kind(config_factory, platform):
     mqtt = build_uplink(config_factory(platform.url, uplink={"kind": "mqtt", "url": ""}))
     assert isinstance(mqtt, MqttUplink)
     mqtt.close()
+
+
+def test_rule_state_is_saved_at_most_every_few_seconds(config_factory, platform):
+    clock = Clock()
+    agent = EdgeAgent(config_factory(platform.url), clock=clock, run_command=lambda argv: None)
+    agent.flush()
+    saved = agent.config.rule_state_path.stat().st_mtime_ns
+    agent.config.rule_state_path.unlink()
+    agent.flush()
+    assert not agent.config.rule_state_path.exists(), "not due yet"
+    clock.now += agent.state_every_s
+    agent.flush()
+    assert agent.config.rule_state_path.exists() and saved
+    agent.close()
+
+
+def test_a_corrupt_rule_state_file_is_set_aside(config_factory, platform):
+    config = config_factory(platform.url)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config.rule_state_path.write_text("{not json", encoding="utf-8")
+    agent = EdgeAgent(config, run_command=lambda argv: None)
+    assert config.rule_state_path.with_suffix(".corrupt").exists()
+    assert agent.ingest(frame(1.0, t=80.0)), "fresh state: the rule fires"
+    agent.close()
+    config.rule_state_path.write_text('{"version": 999}', encoding="utf-8")
+    EdgeAgent(config, run_command=lambda argv: None).close()
+    assert config.rule_state_path.with_suffix(".corrupt").read_text() == '{"version": 999}'

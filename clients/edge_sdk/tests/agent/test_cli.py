@@ -118,8 +118,9 @@ def test_errors_and_version(tmp_path, capsys):
 
 
 def test_console_script_help():
-    out = subprocess.run([sys.executable, "-m", "cad_ml_edge", "--help"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "cad_ml_edge", "--help"], capture_output=True, text=True, check=True
+    ).stdout
     assert "run" in out and "status" in out
 
 

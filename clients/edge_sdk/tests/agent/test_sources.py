@@ -26,8 +26,13 @@ def server():
     srv.stop()
 
 
-def request(port: int, method: str, path: str, body: bytes | None = None,
-            headers: dict[str, str] | None = None) -> tuple[int, dict]:
+def request(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     conn.request(method, path, body=body, headers=headers or {})
     resp = conn.getresponse()
@@ -38,9 +43,14 @@ def request(port: int, method: str, path: str, body: bytes | None = None,
 
 def test_post_json_and_msgpack_frames(server):
     srv, got = server
-    batch = [TelemetryFrame(1.0, "press-1", {"t": 20.0}), TelemetryFrame(2.0, "press-1", {"t": 90.0})]
+    batch = [
+        TelemetryFrame(1.0, "press-1", {"t": 20.0}),
+        TelemetryFrame(2.0, "press-1", {"t": 90.0}),
+    ]
     assert request(srv.port, "POST", "/frames", encode_frames(batch, codec="json")) == (
-        202, {"accepted": 2, "alerts": 1})
+        202,
+        {"accepted": 2, "alerts": 1},
+    )
     single = msgpack.packb(batch[0].to_dict())
     assert request(srv.port, "POST", "/frames", single)[0] == 202
     assert got == [*batch, batch[0]]
@@ -52,8 +62,10 @@ def test_bad_requests_are_coded_and_buffer_nothing(server):
     assert status == 400 and body["error"]["code"] == "EDGE_WIRE_INVALID"
     assert body["error"]["message_tr"] != body["error"]["message_en"]
     assert request(srv.port, "POST", "/frames", b"")[0] == 400
-    assert request(srv.port, "POST", "/frames", b"x",
-                   {"Content-Length": str(9 * 1024 * 1024)})[0] == 413
+    assert (
+        request(srv.port, "POST", "/frames", b"x", {"Content-Length": str(9 * 1024 * 1024)})[0]
+        == 413
+    )
     assert request(srv.port, "POST", "/elsewhere", b"{}")[0] == 404
     assert request(srv.port, "GET", "/nothing")[0] == 404
     assert got == []

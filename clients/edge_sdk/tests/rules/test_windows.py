@@ -344,11 +344,16 @@ def test_sliding_warm_up_waits_for_a_whole_window():
 
 
 def test_tumbling_warm_up_skips_the_window_the_device_started_in():
-    late = observe(TumblingWindow("sensors.x", 10.0, ("count",)), [(3, 1), (12, 1), (25, 1)],
-                   ("count",), warm=False)
+    late = observe(
+        TumblingWindow("sensors.x", 10.0, ("count",)),
+        [(3, 1), (12, 1), (25, 1)],
+        ("count",),
+        warm=False,
+    )
     assert late["count"] == [(25, 1.0)]  # [0, 10) began before t = 3; [10, 20) is whole
-    aligned = observe(TumblingWindow("sensors.x", 10.0, ("count",)), [(0, 1), (12, 1)],
-                      ("count",), warm=False)
+    aligned = observe(
+        TumblingWindow("sensors.x", 10.0, ("count",)), [(0, 1), (12, 1)], ("count",), warm=False
+    )
     assert aligned["count"] == [(12, 1.0)]  # a first frame on the boundary starts it whole
 
 
@@ -380,3 +385,18 @@ def test_window_rule_fires_at_exact_indices():
     # i=4 -> [1,5,5,5] = 4.0 fires; re-arms at <= 2.0: i=7 -> [5,1,1,1] = 2.0; i=9 -> 3.5
     assert fired["vib"] == [(4, 4.0, "window"), (9, 3.5, "window")]
     assert "cnt" not in fired  # [0, 4) closes at t=4.0 (i=8) with 8 frames
+
+
+def test_no_frames_lost_alert_while_the_window_fills_at_startup():
+    lost = {
+        "id": "lost",
+        "window": {"kind": "sliding", "size_s": 10, "fn": "count", "field": "sensors.v"},
+        "op": "<",
+        "value": 50,
+    }
+    engine = RuleEngine([lost])
+    times = [1000 + i * 0.1 for i in range(300)]  # 10 Hz for 30 s ...
+    times += [1030 + i for i in range(10)]  # ... then 1 Hz: frames are being lost
+    fired = [round(t, 1) for t in times if engine.process(TelemetryFrame(t, "d", {"v": 1.0}))]
+    # nothing during the first 10 s; fires once the window holds < 50 frames
+    assert fired == [1036]  # (1026, 1036]: 39 frames at 10 Hz + 7 at 1 Hz

@@ -40,7 +40,8 @@ class RuleEngine:
     """Evaluates a rule set on telemetry frames, with state per (rule, device).
 
     Rules are parsed, validated and compiled once, here. A device's first frame binds
-    the compiled plan to fresh state for that device.
+    the compiled plan to fresh state for that device. An engine is not thread-safe:
+    call it from one thread (the agent serialises ``process`` and ``snapshot``).
 
     Args:
         rules: rule dicts (see ``docs/rules.md``) or parsed :class:`Rule` objects.
