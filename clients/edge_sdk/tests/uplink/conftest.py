@@ -4,7 +4,6 @@ of the real Mosquitto, and a self-signed certificate for 127.0.0.1."""
 from __future__ import annotations
 
 import importlib.util
-import socket
 import ssl
 import subprocess
 import sys
@@ -32,14 +31,6 @@ def load_helper(name: str) -> ModuleType:
 
 ingest_server = load_helper("ingest_server")
 tcp_proxy = load_helper("tcp_proxy")
-
-
-def mosquitto_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 1883), timeout=1).close()
-    except OSError:
-        return False
-    return True
 
 
 @pytest.fixture
