@@ -12,7 +12,7 @@ import pytest
 from cad_ml_edge.rules import RuleEngine
 from cad_ml_edge.rules.conditions import NO_CHECK, Bank
 from cad_ml_edge.rules.targets import Target
-from cad_ml_edge.rules.windows import SlidingWindow, TumblingWindow
+from cad_ml_edge.rules.windows import SlidingWindow, TumblingWindow, _var_band
 from cad_ml_edge.wire import TelemetryFrame
 
 FNS = ("avg", "min", "max", "sum", "count", "stddev")
@@ -89,6 +89,27 @@ def test_sliding_matches_brute_force_on_irregular_streams(seed: int):
             assert seen[fn][i][1] == pytest.approx(brute(fn, xs), rel=1e-9, abs=1e-9), (fn, i)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_sliding_stddev_before_avg_and_sum_takes_the_plan_order(seed: int):
+    # stddev first: re-centring its sums comes before avg and sum (the generic loop),
+    # and a step between constant levels forces re-centres and zero variances
+    order = ("stddev", "sum", "count", "avg")
+    rnd = random.Random(seed)
+    samples, level = [], 5.0
+    for i in range(600):
+        if rnd.random() < 0.02:
+            level = rnd.choice([5.0, 1e4, -3.0])
+        noisy = rnd.random() < 0.5
+        samples.append((i * 0.1, level + (rnd.gauss(0, 0.5) if noisy and i % 97 else 0.0)))
+    generic = observe(SlidingWindow("sensors.x", 2.0, order), samples, order)
+    usual = observe(SlidingWindow("sensors.x", 2.0, order), samples, order[::-1])
+    for i, (t, _) in enumerate(samples):
+        xs = [x for (ti, x) in samples[: i + 1] if ti > t - 2.0]
+        for fn in order:
+            assert generic[fn][i][1] == pytest.approx(brute(fn, xs), rel=1e-9, abs=1e-6)
+            assert usual[fn][i][1] == pytest.approx(generic[fn][i][1], rel=1e-9, abs=1e-6)
+
+
 def test_sliding_stddev_against_pstdev_with_a_large_offset():
     rnd = random.Random(3)
     samples = [(i * 0.1, 1e6 + rnd.gauss(0, 0.01)) for i in range(3000)]
@@ -137,6 +158,57 @@ class _Probe:
             slow(v, t, out)
 
         self.check = (lo_, hi_, state, record)
+
+
+def test_sliding_generic_order_gates_each_aggregate_on_its_bank():
+    # avg twice (not the usual plan): the generic loop checks every stream's bank
+    quiet, loud = _Probe(-100.0, 100.0), _Probe(-1.0, 1.0)
+    unit = SlidingWindow("sensors.x", 1.0, ("avg",))
+    state = unit.new_state()
+    state.first = -1e9
+    feed = unit.bind(state, [("avg", quiet.check, []), ("avg", loud.check, [])])
+    out: list = []
+    for i in range(5):
+        feed(3.0, i * 0.5, out)
+    assert quiet.calls == [] and loud.calls == [(i * 0.5, 3.0) for i in range(5)]
+    assert [(e[0].rule_id, e[1]) for e in out] == [("r1", 3.0)]
+
+
+def test_var_band_keeps_the_stddev_strictly_inside_the_quiet_interval():
+    rnd = random.Random(5)
+    for lo, hi in ((-math.inf, 2.0), (0.0, 2.0), (0.5, 2.0), (-1.0, 1e-3), (3.0, math.inf)):
+        var_lo, var_hi = _var_band(lo, hi, ())
+        assert var_lo < var_hi
+        for _ in range(2000):
+            var = rnd.uniform(var_lo if var_lo > 0 else 0.0, min(var_hi, 1e6))
+            if var_lo < var < var_hi:
+                v = math.sqrt(var) if var > 0.0 else 0.0
+                assert lo < v < hi
+    assert _var_band(0.0, 2.0, [print]) == (math.inf, -math.inf)  # feeds need the value
+    assert _var_band(-1.0, 0.0, ()) == (math.inf, -math.inf)  # never quiet
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_quiet_stddev_bank_sees_every_value_outside_its_interval(seed: int):
+    rnd = random.Random(seed)
+    probe = _Probe(0.3, 1.5)
+    unit = SlidingWindow("sensors.x", 2.0, ("avg", "stddev"))
+    state = unit.new_state()
+    state.first = -1e9
+    feed = unit.bind(state, [("stddev", probe.check, [])])
+    samples: list[tuple[float, float]] = []
+    for i in range(1500):
+        t = i * 0.1
+        scale = (0.0, 0.3, 1.0, 2.0)[i // 100 % 4]
+        samples.append((t, 5.0 + rnd.gauss(0, scale)))
+        active = probe.state.active
+        feed(samples[-1][1], t, [])
+        sd = statistics.pstdev([x for (ti, x) in samples if ti > t - 2.0])
+        called = bool(probe.calls) and probe.calls[-1][0] == t
+        if active or not 0.3 + 1e-9 < sd < 1.5 - 1e-9:
+            assert called and probe.calls[-1][1] == pytest.approx(sd, rel=1e-9, abs=1e-6)
+        elif called:
+            assert probe.calls[-1][1] == pytest.approx(sd, rel=1e-9, abs=1e-6)
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -40,6 +40,8 @@ class Device:
     older than the last one processed (frames must come in timestamp order).
     """
 
+    __slots__ = ("device_id", "last_ts", "run", "units")
+
     def __init__(self, device_id: str, last_ts: float) -> None:
         self.device_id = device_id
         self.last_ts = last_ts
@@ -197,8 +199,11 @@ def _runner(
     fences: Sequence[tuple[Any, ...]],
 ) -> Callable[[Any], list | None]:
     """The per-frame function: each entry is ``(name, lo, hi, bank, slow, feeds)``."""
-    sensors = tuple(per_group.get(("sensors", False), ()))
-    metrics = tuple(per_group.get(("metrics", False), ()))
+    # fields read by thresholds only go round a loop of their own, with no feeds to run
+    sensors = tuple(e for e in per_group.get(("sensors", False), ()) if e[5])
+    metrics = tuple(e for e in per_group.get(("metrics", False), ()) if e[5])
+    sensors_gated = tuple(e[:5] for e in per_group.get(("sensors", False), ()) if not e[5])
+    metrics_gated = tuple(e[:5] for e in per_group.get(("metrics", False), ()) if not e[5])
     status_any = tuple(per_group.get(("status", False), ()))
     status_num = tuple(per_group.get(("status", True), ()))
     fences = tuple(fences)
@@ -211,7 +216,7 @@ def _runner(
             return None
         device.last_ts = ts
         out: list = []
-        if sensors:
+        if sensors or sensors_gated:
             get = frame.sensors.get
             for name, lo, hi, bank, slow, feeds in sensors:
                 v = get(name)
@@ -220,7 +225,11 @@ def _runner(
                         slow(v, ts, out)
                     for f in feeds:
                         f(v, ts, out)
-        if metrics:
+            for name, lo, hi, bank, slow in sensors_gated:
+                v = get(name)
+                if v is not None and (not lo < v < hi or bank.active):
+                    slow(v, ts, out)
+        if metrics or metrics_gated:
             get = frame.metrics.get
             for name, lo, hi, bank, slow, feeds in metrics:
                 v = get(name)
@@ -229,6 +238,10 @@ def _runner(
                         slow(v, ts, out)
                     for f in feeds:
                         f(v, ts, out)
+            for name, lo, hi, bank, slow in metrics_gated:
+                v = get(name)
+                if v is not None and (not lo < v < hi or bank.active):
+                    slow(v, ts, out)
         if status_num or status_any:
             get = frame.status.get
             for name, lo, hi, bank, slow, feeds in status_num:

@@ -53,6 +53,7 @@ _RECOMPUTE = 64
 _CANCEL = 1e7
 """Re-centre the sums when (mean - k)² exceeds this many variances (keeps ~1e-6 rel.)."""
 _UNUSED: Any = (NO_CHECK, ())
+_OFF: Any = (*NO_CHECK, ())
 
 
 Stream = tuple[str, Check, Sequence[Feed]]
@@ -78,6 +79,18 @@ def _time(value: Any, key: str) -> float | None:
 
 def _nothing() -> None:
     """The ``sync`` of a state no feed is bound to."""
+
+
+def _var_band(lo: float, hi: float, feeds: Sequence[Feed]) -> tuple[float, float]:
+    """A variance interval in which ``lo < stddev < hi`` surely holds (with margin).
+
+    Inside it a quiet stddev bank needs no square root. It is empty when the stddev
+    also feeds ``==``/``!=`` banks, which need the value itself.
+    """
+    if feeds or not hi > 0.0:
+        return math.inf, -math.inf
+    var_lo = -math.inf if lo < 0.0 else lo * lo * (1.0 + 1e-9)
+    return var_lo, hi * hi * (1.0 - 1e-9)
 
 
 def _sums(xs: Sequence[float], need_q: bool) -> tuple[float, float, float]:
@@ -212,6 +225,20 @@ class SlidingWindow:
         min_t, min_x, max_t, max_x = state.min_t, state.min_x, state.max_t, state.max_x
         extremes = {fn: (check, tuple(feeds)) for fn, check, feeds in streams}
         plan = _plan([st for st in streams if st[0] not in ("min", "max")])
+        # The usual plan (each aggregate once, stddev after avg and sum) is evaluated
+        # inline from closure cells. Any other goes through the generic loop in plan
+        # order: re-centring the sums for stddev changes the last bits of an avg or a
+        # sum computed after it, so the order is part of the result.
+        codes = [row[0] for row in plan]
+        late = codes[codes.index(_STDDEV) :] if _STDDEV in codes else []
+        inline = len(set(codes)) == len(codes) and _AVG not in late and _SUM not in late
+        rows = {row[0]: row[1:] for row in plan}
+        avg_on, sum_on, count_on, sd_on = (c in rows for c in (_AVG, _SUM, _COUNT, _STDDEV))
+        avg_lo, avg_hi, avg_bank, avg_slow, avg_feeds = rows.get(_AVG, _OFF)
+        sum_lo, sum_hi, sum_bank, sum_slow, sum_feeds = rows.get(_SUM, _OFF)
+        cnt_lo, cnt_hi, cnt_bank, cnt_slow, cnt_feeds = rows.get(_COUNT, _OFF)
+        sd_lo, sd_hi, sd_bank, sd_slow, sd_feeds = rows.get(_STDDEV, _OFF)
+        var_lo, var_hi = _var_band(sd_lo, sd_hi, sd_feeds)
         need_min, need_max = "min" in extremes, "max" in extremes
         (min_lo, min_hi, min_bank, min_slow), min_feeds = extremes.get("min", _UNUSED)
         (max_lo, max_hi, max_bank, max_slow), max_feeds = extremes.get("max", _UNUSED)
@@ -244,17 +271,17 @@ class SlidingWindow:
             x_push(x)
             d = x - k
             s += d
-            if need_q:
-                q += d * d
+            q += d * d  # kept even without stddev: cheaper than a test, never read then
             cut = t - size
             if tq[0] <= cut:
-                while tq[0] <= cut:  # the new sample (t > cut) stops the loop
+                while True:  # the new sample (t > cut) stops the loop
                     t_pop()
                     y = x_pop() - k
                     s -= y
-                    if need_q:
-                        q -= y * y
+                    q -= y * y
                     evicted += 1
+                    if tq[0] > cut:
+                        break
                 if evicted >= limit:
                     limit = _RECOMPUTE * len(xq)
                     if evicted >= limit:
@@ -262,7 +289,46 @@ class SlidingWindow:
                         evicted = 0
             if not ready:
                 ready = t - first >= size  # type: ignore[operator]
-            if ready:
+            if ready and inline:
+                n = len(xq)
+                if avg_on:
+                    v = s / n + k
+                    if not avg_lo < v < avg_hi or avg_bank.active:
+                        avg_slow(v, t, out)
+                    if avg_feeds:
+                        for f in avg_feeds:
+                            f(v, t, out)
+                if sum_on:
+                    v = s + k * n
+                    if not sum_lo < v < sum_hi or sum_bank.active:
+                        sum_slow(v, t, out)
+                    if sum_feeds:
+                        for f in sum_feeds:
+                            f(v, t, out)
+                if count_on:
+                    v = float(n)
+                    if not cnt_lo < v < cnt_hi or cnt_bank.active:
+                        cnt_slow(v, t, out)
+                    if cnt_feeds:
+                        for f in cnt_feeds:
+                            f(v, t, out)
+                if sd_on:
+                    mean = s / n
+                    mean2 = mean * mean
+                    var = q / n - mean2
+                    if mean2 > _CANCEL * var:  # see the generic loop below
+                        k, s, q = _sums(xq, need_q)
+                        evicted = 0
+                        mean = s / n
+                        var = q / n - mean * mean
+                    if not var_lo < var < var_hi or sd_bank.active:
+                        v = sqrt(var) if var > 0.0 else 0.0
+                        if not sd_lo < v < sd_hi or sd_bank.active:
+                            sd_slow(v, t, out)
+                        if sd_feeds:
+                            for f in sd_feeds:
+                                f(v, t, out)
+            elif ready:
                 for code, lo, hi, bank, slow, feeds in plan:
                     if code == _AVG:
                         v = s / len(xq) + k
@@ -288,9 +354,9 @@ class SlidingWindow:
                         for f in feeds:
                             f(v, t, out)
             if need_max:
-                if x > max_lo:
-                    max_mark = t
                 if max_live:
+                    if x > max_lo:
+                        max_mark = t
                     while max_x and max_x[-1] <= x:
                         max_x.pop()
                         max_t.pop()
@@ -300,9 +366,12 @@ class SlidingWindow:
                         max_t.popleft()
                         max_x.popleft()
                 elif x >= max_hi:  # every other sample is below hi: x alone is the max
+                    max_mark = t  # x > lo too: the deque is only dropped when lo < hi
                     max_x.append(x)
                     max_t.append(t)
                     max_live = True
+                elif x > max_lo:
+                    max_mark = t
                 elif max_mark <= cut:  # nothing above lo is left: find the max
                     _rebuild(max_t, max_x, tq, xq, low=False)
                     max_live = True
@@ -318,9 +387,9 @@ class SlidingWindow:
                         for f in max_feeds:
                             f(v, t, out)
             if need_min:
-                if x < min_hi:
-                    min_mark = t
                 if min_live:
+                    if x < min_hi:
+                        min_mark = t
                     while min_x and min_x[-1] >= x:
                         min_x.pop()
                         min_t.pop()
@@ -330,9 +399,12 @@ class SlidingWindow:
                         min_t.popleft()
                         min_x.popleft()
                 elif x <= min_lo:  # every other sample is above lo: x alone is the min
+                    min_mark = t  # x < hi too: the deque is only dropped when lo < hi
                     min_x.append(x)
                     min_t.append(t)
                     min_live = True
+                elif x < min_hi:
+                    min_mark = t
                 elif min_mark <= cut:  # nothing below hi is left: find the min
                     _rebuild(min_t, min_x, tq, xq, low=True)
                     min_live = True
@@ -466,6 +538,7 @@ class TumblingWindow:
         """The window's feed: close the open window when ``t`` is past its end, then add."""
         size = self.size_s
         need_q, need_min, need_max = self.need_q, self.need_min, self.need_max
+        extra = need_q or need_min or need_max  # more than count and sum to keep
         plan = _plan(streams)
         floor = math.floor
         sqrt = math.sqrt
@@ -510,13 +583,14 @@ class TumblingWindow:
                 n, s, mean, m2, mn, mx = 0, 0.0, 0.0, 0.0, x, x
             n += 1
             s += x
-            if need_q:
-                d = x - mean
-                mean += d / n
-                m2 += d * (x - mean)
-            if need_min and x < mn:
-                mn = x
-            if need_max and x > mx:
-                mx = x
+            if extra:
+                if need_q:
+                    d = x - mean
+                    mean += d / n
+                    m2 += d * (x - mean)
+                if need_min and x < mn:
+                    mn = x
+                if need_max and x > mx:
+                    mx = x
 
         return feed
