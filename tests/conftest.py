@@ -102,3 +102,21 @@ def free_tcp_port() -> FreePort:
 def pg_database_factory() -> Callable[[], object]:
     """``throwaway_pg_database`` itself, for fixtures of wider scope."""
     return throwaway_pg_database
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A Redis key prefix no other test uses; its keys are deleted afterwards."""
+    import uuid
+
+    import redis
+
+    prefix = f"cadml-test:{uuid.uuid4().hex}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()

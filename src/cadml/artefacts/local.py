@@ -37,6 +37,7 @@ from cadml.artefacts.port import (
     integrity_error,
     is_valid_key,
     not_found,
+    verified,
 )
 from cadml.errors import StorageError
 
@@ -113,10 +114,7 @@ class LocalArtefactStore:
             raise not_found(key) from exc
         except OSError as exc:
             raise _read_failed(exc) from exc
-        actual = compute_key(data)
-        if actual != key:
-            raise integrity_error(key, actual)
-        return data
+        return verified(key, data)
 
     def iter_chunks(self, key: str, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
         """Stream the bytes under ``key`` and verify them (see :class:`ArtefactStore`)."""

@@ -36,6 +36,7 @@ __all__ = [
     "integrity_error",
     "is_valid_key",
     "not_found",
+    "verified",
 ]
 
 DEFAULT_CHUNK_SIZE = 1 << 16
@@ -179,3 +180,15 @@ def check_chunk_size(chunk_size: int) -> None:
             "VALIDATION_INVALID_VALUE",
             details={"field": "chunk_size", "reason": f"must be positive, got {chunk_size}"},
         )
+
+
+def verified(key: str, data: bytes) -> bytes:
+    """``data`` if its sha256 is ``key``.
+
+    Raises:
+        StorageError: ``STORAGE_INTEGRITY_ERROR`` otherwise.
+    """
+    actual = compute_key(data)
+    if actual != key:
+        raise integrity_error(key, actual)
+    return data

@@ -31,6 +31,7 @@ from cadml.artefacts.port import (
     integrity_error,
     is_valid_key,
     not_found,
+    verified,
 )
 from cadml.errors import ConfigurationError, StorageError
 
@@ -200,10 +201,7 @@ class S3ArtefactStore:
             raise _failed("STORAGE_READ_FAILED", exc) from exc
         finally:
             body.close()
-        actual = compute_key(data)
-        if actual != key:
-            raise integrity_error(key, actual)
-        return data
+        return verified(key, data)
 
     def iter_chunks(self, key: str, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
         """Stream the bytes under ``key`` and verify them (see :class:`ArtefactStore`)."""

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-import redis
 
 from cadml.jobs.progress import InMemoryProgressBus, ProgressBus
 from cadml.jobs.progress_redis import RedisProgressBus
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A stream-name prefix no other test uses; its keys are deleted afterwards."""
-    prefix = f"cadml-test:progress:{uuid.uuid4().hex}:"
-    yield prefix
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*"))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
