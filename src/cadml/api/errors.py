@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from cadml.error_catalog import DOMAIN_STATUS
 from cadml.errors import CadmlError, NotFoundError, ValidationError
 
 __all__ = ["HTTP_STATUS", "install_error_handlers", "preferred_language", "status_for"]
@@ -74,6 +75,7 @@ HTTP_STATUS: dict[str, int] = {
     "REDIS_UNAVAILABLE": 503,
     "CONFIG_INSECURE_SECRET": 500,
     "CONFIG_INVALID": 500,
+    **DOMAIN_STATUS,
 }
 """HTTP status of every code in :data:`cadml.errors.CATALOG` (a test checks coverage)."""
 

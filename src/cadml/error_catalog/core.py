@@ -1,47 +1,16 @@
-"""The catalogue of error codes: English and Turkish messages and suggestions.
+"""Error codes of the foundation: generic, validation, auth, jobs, workers, storage, config.
 
-Data only; the error classes live in :mod:`cadml.errors`, and the HTTP status of each
-code in :mod:`cadml.api.errors`. Messages are ``str.format`` templates filled from an
-error's ``details``; both languages use the same fields (a unit test checks it).
+Data only. Their HTTP statuses live in :mod:`cadml.api.errors`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from cadml.error_catalog.spec import ErrorSpec
+from cadml.error_catalog.spec import suggestion as _s
 
-__all__ = ["CATALOG", "ErrorSpec", "Suggestion"]
+__all__ = ["SPECS"]
 
-
-@dataclass(frozen=True)
-class Suggestion:
-    """One remediation hint, in English and Turkish."""
-
-    en: str
-    tr: str
-
-
-@dataclass(frozen=True)
-class ErrorSpec:
-    """The stable text of one error code.
-
-    Args:
-        code: the stable identifier, e.g. ``VALIDATION_RANGE_VIOLATION``.
-        message_en: English message template (``str.format`` fields from details).
-        message_tr: Turkish message template.
-        suggestions: remediation hints shown to the user.
-    """
-
-    code: str
-    message_en: str
-    message_tr: str
-    suggestions: tuple[Suggestion, ...] = field(default_factory=tuple)
-
-
-def _s(en: str, tr: str) -> Suggestion:
-    return Suggestion(en, tr)
-
-
-_SPECS: tuple[ErrorSpec, ...] = (
+SPECS: tuple[ErrorSpec, ...] = (
     # ---------------------------------------------------------------- generic
     ErrorSpec(
         "INTERNAL_ERROR",
@@ -586,6 +555,3 @@ _SPECS: tuple[ErrorSpec, ...] = (
         ),
     ),
 )
-
-CATALOG: dict[str, ErrorSpec] = {spec.code: spec for spec in _SPECS}
-"""Every error code the platform emits, by code."""
