@@ -7,7 +7,8 @@ A request body names a family and its parameters::
                 "material": "aluminum_6061", "process": "cnc_milling"}}
 
 Its canonical form has every numeric parameter as a float rounded to 1e-6 (in the
-family's unit, mm), the material and process ids trimmed and lower-cased, defaults
+family's unit, mm; lists of numbers and points alike), integers as ints, choices in
+their catalogue spelling, the material and process ids trimmed and lower-cased, defaults
 filled in, and keys in sorted order. Equal designs get equal canonical forms and so
 equal cache keys. Canonicalisation is idempotent.
 
@@ -39,13 +40,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from cadml.errors import ValidationError
-from cadml.geometry.generators import FamilySpec, get_family
+from cadml.geometry.generators import FamilySpec, ParamSpec, get_family
 from cadml.physics.materials import check_process, get_material
 
 __all__ = [
     "DEFAULT_MATERIAL",
     "DEFAULT_PROCESS",
     "PARAM_DECIMALS",
+    "canonical_values",
     "canonicalize_params_request",
     "design_cache_key",
 ]
@@ -105,7 +107,67 @@ def _body(body: Any) -> tuple[str, Mapping[str, Any]]:
     return family_name, params
 
 
-def _values(family: FamilySpec, params: Mapping[str, Any]) -> dict[str, Any]:
+def _integer(field: str, value: Any) -> int:
+    number = _number(field, value)
+    if not number.is_integer():
+        raise _invalid(field, "expected a whole number", value)
+    return int(number)
+
+
+def _choice(spec: ParamSpec, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _invalid(spec.name, "expected one of: " + ", ".join(spec.choices), value)
+    wanted = value.strip().lower()
+    for choice in spec.choices:
+        if choice.lower() == wanted:
+            return choice
+    raise _invalid(spec.name, "expected one of: " + ", ".join(spec.choices), value)
+
+
+def _items(spec: ParamSpec, value: Any) -> list[Any]:
+    if not isinstance(value, (list, tuple)):
+        raise _invalid(spec.name, "expected a list", value)
+    if not spec.min_items <= len(value) <= spec.max_items:
+        raise _invalid(
+            spec.name, f"expected {spec.min_items} to {spec.max_items} entries", len(value)
+        )
+    return list(value)
+
+
+def _param(spec: ParamSpec, value: Any) -> Any:
+    """One parameter's canonical value (see :mod:`cadml.geometry.generators.family`)."""
+    if spec.kind == "number":
+        return _number(spec.name, value)
+    if spec.kind == "integer":
+        return _integer(spec.name, value)
+    if spec.kind == "boolean":
+        if not isinstance(value, bool):
+            raise _invalid(spec.name, "expected true or false", value)
+        return value
+    if spec.kind == "choice":
+        return _choice(spec, value)
+    items = _items(spec, value)
+    if spec.kind == "numbers":
+        return [_number(f"{spec.name}[{i}]", v) for i, v in enumerate(items)]
+    points = []
+    for i, point in enumerate(items):
+        if not isinstance(point, (list, tuple)) or len(point) != 2:
+            raise _invalid(f"{spec.name}[{i}]", "expected an [x, y] pair", point)
+        points.append([_number(f"{spec.name}[{i}]", c) for c in point])
+    return points
+
+
+def canonical_values(family: FamilySpec, params: Mapping[str, Any]) -> dict[str, Any]:
+    """A family's parameters in canonical form, before material and family rules.
+
+    Unknown names are refused, missing optional parameters take their defaults,
+    numbers are rounded to :data:`PARAM_DECIMALS`, choices take their catalogue
+    spelling; ``material`` and ``process`` are trimmed, lower-cased ids. Keys sorted.
+
+    Raises:
+        ValidationError: ``VALIDATION_UNKNOWN_PARAMETER``, ``VALIDATION_MISSING_FIELD``
+            or ``VALIDATION_INVALID_VALUE`` naming the field.
+    """
     allowed = (*family.parameter_names, *_CHOICE_FIELDS)
     for field in sorted(params, key=str):
         if field not in allowed:
@@ -116,13 +178,13 @@ def _values(family: FamilySpec, params: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for spec in family.parameters:
         if spec.name in params and params[spec.name] is not None:
-            values[spec.name] = _number(spec.name, params[spec.name])
+            values[spec.name] = _param(spec, params[spec.name])
         elif spec.required:
             raise ValidationError(
                 "VALIDATION_MISSING_FIELD", details={"field": spec.name, "family": family.name}
             )
         else:
-            values[spec.name] = _number(spec.name, spec.default)
+            values[spec.name] = _param(spec, spec.default)
     for field, default in _CHOICE_FIELDS.items():
         raw = params.get(field)
         values[field] = default if raw is None else _identifier(field, raw)
@@ -133,8 +195,8 @@ def canonicalize_params_request(body: Mapping[str, Any]) -> dict[str, Any]:
     """Validate a params request and return its canonical form.
 
     Args:
-        body: ``{"family": str, "params": {name: number, "material"?: str,
-            "process"?: str}}``.
+        body: ``{"family": str, "params": {name: value, "material"?: str,
+            "process"?: str}}``; values by the parameter's kind.
 
     Returns:
         ``{"family": str, "params": {...}}`` with sorted keys, floats rounded to 1e-6
@@ -146,7 +208,7 @@ def canonicalize_params_request(body: Mapping[str, Any]) -> dict[str, Any]:
     """
     family_name, params = _body(body)
     family = get_family(family_name)
-    values = _values(family, params)
+    values = canonical_values(family, params)
     material = get_material(values["material"])
     check_process(material, values["process"])
     family.check(values, material)

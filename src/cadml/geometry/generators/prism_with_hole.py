@@ -166,5 +166,6 @@ SPEC = FamilySpec(
     parameters=_PARAMETERS,
     validate=validate,
     build=build,
+    example={"length": 100.0, "width": 50.0, "height": 30.0, "hole_diameter": 10.0},
 )
 """The family's registration."""
