@@ -9,12 +9,20 @@ HTTP status), which :mod:`cadml.api.errors` merges into its table.
 
 from __future__ import annotations
 
-from cadml.error_catalog import core, dfm, drawing, families, upload
+from cadml.error_catalog import (
+    core,
+    dfm,
+    drawing,
+    families,
+    families_rotary,
+    families_standard,
+    upload,
+)
 from cadml.error_catalog.spec import ErrorSpec, Suggestion, suggestion
 
 __all__ = ["CATALOG", "DOMAIN_STATUS", "ErrorSpec", "Suggestion", "suggestion"]
 
-_DOMAINS = (core, families, upload, dfm, drawing)
+_DOMAINS = (core, families, families_rotary, families_standard, upload, dfm, drawing)
 
 
 def _merge() -> dict[str, ErrorSpec]:

@@ -1,4 +1,4 @@
-"""Error codes of the parametric part families (geometry generators).
+"""Error codes of the part families: plates, flanges, brackets and enclosures.
 
 Each entry: code, English and Turkish message templates (``str.format`` fields from the
 error's details, the same fields in both languages) and suggestions. ``STATUS`` gives

@@ -1,0 +1,17 @@
+"""Error codes of the part families: standard parts.
+
+Each entry: code, English and Turkish message templates (``str.format`` fields from the
+error's details, the same fields in both languages) and suggestions. ``STATUS`` gives
+every code here its HTTP status.
+"""
+
+from __future__ import annotations
+
+from cadml.error_catalog.spec import ErrorSpec
+from cadml.error_catalog.spec import suggestion as _s  # noqa: F401  (used as codes are added)
+
+__all__ = ["SPECS", "STATUS"]
+
+SPECS: tuple[ErrorSpec, ...] = ()
+
+STATUS: dict[str, int] = {}
