@@ -210,11 +210,12 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     users = UserRepository(sessions)
     api_keys = ApiKeyRepository(sessions)
     artefact_records = ArtefactRepository(sessions)
+    store = build_store(_store_config(settings))
     bus = _build_bus(settings)
     callbacks = _LateBoundService()
     queue = _build_queue(settings, callbacks)
     designs = DesignJobService(
-        jobs, artefact_records, queue, bus, recover_queued=settings.job_backend == "pool"
+        jobs, artefact_records, queue, bus, store, recover_queued=settings.job_backend == "pool"
     )
     callbacks.target = designs
     tokens = TokenIssuer(
@@ -227,7 +228,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         users=users,
         api_keys=api_keys,
         artefact_records=artefact_records,
-        store=build_store(_store_config(settings)),
+        store=store,
         bus=bus,
         limiter=_build_limiter(settings),
         accounts=AccountService(users, api_keys, tokens),

@@ -120,6 +120,28 @@ class ParamsDesignIn(BaseModel):
     )
 
 
+class CheckIn(BaseModel):
+    """A manufacturability check of a finished design."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "process": "injection_molding",
+                    "material": "abs",
+                    "options": {"min_draft_deg": 1.5, "pull_direction": [0, 0, 1]},
+                }
+            ]
+        }
+    )
+
+    process: str = Field(description="cnc_milling | injection_molding | fdm_printing | ...")
+    material: str | None = Field(default=None, description="Defaults to the design's material")
+    options: dict[str, Any] | None = Field(
+        default=None, description="Limits that override the process defaults"
+    )
+
+
 class JobAccepted(BaseModel):
     """Returned by 202: where to follow the job."""
 
@@ -153,7 +175,7 @@ class ArtefactOut(BaseModel):
 
     id: str
     job_id: str
-    kind: str = Field(description="step | stl | glb | brep | fcstd")
+    kind: str = Field(description="step | stl | glb | brep | fcstd | drawing_svg | drawing_pdf")
     filename: str
     sha256: str
     size: int

@@ -172,6 +172,17 @@ SPECS: tuple[ErrorSpec, ...] = (
         (_s("Send a smaller body.", "Daha küçük bir gövde gönderin."),),
     ),
     ErrorSpec(
+        "VALIDATION_DESIGN_NOT_READY",
+        "Design {design_id} cannot be checked yet (status: {status}).",
+        "{design_id} tasarımı henüz denetlenemez (durum: {status}).",
+        (
+            _s(
+                "Wait until the design job has succeeded, then check it.",
+                "Tasarım işi başarıyla bitene kadar bekleyin, sonra denetleyin.",
+            ),
+        ),
+    ),
+    ErrorSpec(
         "AI_AMBIGUOUS",
         "The prompt is ambiguous: {reason}",
         "İstem belirsiz: {reason}",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import build123d  # noqa: F401  (imported once per worker: it costs seconds)
@@ -34,7 +35,17 @@ from cadml.tolerances import (
     METRIC_DECIMALS,
 )
 
-__all__ = ["DEFAULT_STEP_TIMESTAMP", "STEPS", "Progress", "run_design", "warm_up"]
+__all__ = [
+    "DEFAULT_STEP_TIMESTAMP",
+    "STEPS",
+    "Clock",
+    "PartInfo",
+    "Progress",
+    "check_shape",
+    "finish_part",
+    "run_design",
+    "warm_up",
+]
 
 Progress = Callable[[float, str, str], None]
 """Progress callback: ``(percent 0..100, step name, English message)``."""
@@ -45,10 +56,12 @@ DEFAULT_STEP_TIMESTAMP = "2000-01-01T00:00:00"
 STEPS: tuple[tuple[str, float], ...] = (
     ("validate", 0.0),
     ("build", 5.0),
-    ("check", 30.0),
-    ("mesh", 40.0),
-    *((f"export_{kind}", 55.0 + 6.0 * i) for i, kind in enumerate(EXPORTERS)),
-    ("metrics", 90.0),
+    ("check", 25.0),
+    ("mesh", 32.0),
+    *((f"export_{kind}", 40.0 + 5.0 * i) for i, kind in enumerate(EXPORTERS)),
+    ("drawing", 66.0),
+    ("manufacturability", 78.0),
+    ("metrics", 88.0),
 )
 """Every step with the progress percentage reported when it starts.
 
@@ -75,16 +88,25 @@ def _ignore(percent: float, step: str, message: str) -> None:
     """A progress callback that drops every report."""
 
 
-class _Clock:
-    """Times named steps and reports their start to a progress callback."""
+class Clock:
+    """Times named steps and reports their start to a progress callback.
 
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
+    Args:
+        progress: the callback; ``None`` drops every report.
+        percent: the percentage reported when each named step starts.
+    """
+
+    def __init__(
+        self, progress: Progress | None, percent: Mapping[str, float] | None = None
+    ) -> None:
+        self.progress = progress or _ignore
+        self.percent = dict(_PERCENT if percent is None else percent)
         self.durations_ms: dict[str, float] = {}
 
     @contextmanager
     def step(self, name: str, message: str) -> Iterator[None]:
-        self.progress(_PERCENT[name], name, message)
+        """Report ``name`` as started, run the block and record its duration."""
+        self.progress(self.percent[name], name, message)
         start = time.perf_counter()
         try:
             yield
@@ -112,7 +134,8 @@ def _build(family: FamilySpec, values: Mapping[str, Any]) -> Any:
         ) from exc
 
 
-def _check(shape: Any) -> None:
+def check_shape(shape: Any) -> None:
+    """Raise ``FC_GEOM_INVALID_SHAPE`` unless ``shape`` is a non-empty valid solid."""
     if shape is None or shape.IsNull():
         raise GeometryError("FC_GEOM_INVALID_SHAPE", details={"reason": "the shape is empty"})
     if not solids_of(shape):
@@ -168,10 +191,11 @@ def run_design(
         step_timestamp: the time stamp written into STEP and FCStd headers.
 
     Returns:
-        The artefacts (kinds ``step``, ``stl``, ``glb``, ``brep``, ``fcstd``, named
-        ``<family>.<ext>``), exact metrics with ``durations_ms`` per step (steps
-        only, no total: they add up to the run's time), the
-        engine fingerprint and the tolerances used.
+        What :func:`finish_part` returns, named ``<family>.<ext>``: the artefacts
+        (kinds ``step``, ``stl``, ``glb``, ``brep``, ``fcstd``, ``drawing_svg``,
+        ``drawing_pdf``), exact metrics with the manufacturability report and
+        ``durations_ms`` per step (steps only, no total: they add up to the run's
+        time), the engine fingerprint and the tolerances used.
 
     Raises:
         ValidationError: if the request breaks a rule.
@@ -180,28 +204,115 @@ def run_design(
             ``FC_MESH_FAILED`` or ``FC_EXPORT_FAILED`` if a later step fails.
     """
     silence_kernel_output()
-    clock = _Clock(progress or _ignore)
+    clock = Clock(progress)
     with clock.step("validate", "Checking the parameters"):
         family, values, material = _resolve(canonical)
     with clock.step("build", f"Building {family.name}"):
         shape = _build(family, values)
     with clock.step("check", "Checking the solid"):
-        _check(shape)
+        check_shape(shape)
+    part = PartInfo(
+        name=family.name,
+        title=family.name.replace("_", " "),
+        material=material,
+        process=str(values["process"]),
+        meta=_meta(family, values),
+    )
+    return finish_part(shape, part, clock, step_timestamp=step_timestamp)
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    """Who a part is, for its artefacts and report.
+
+    Args:
+        name: file and product name of the artefacts (``<name>.step``, ...).
+        title: the drawing's title.
+        material: the resolved material (density, colour, DFM limits).
+        process: the manufacturing process its report checks.
+        meta: string pairs recorded in the FCStd ``Meta``.
+        extra_metrics: merged into the metrics (e.g. an upload's import report).
+    """
+
+    name: str
+    title: str
+    material: Material
+    process: str
+    meta: Mapping[str, str] = field(default_factory=dict)
+    extra_metrics: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _drawing(shape: Any, part: PartInfo) -> tuple[list[ArtefactBlob], dict[str, Any] | None]:
+    """The drawing artefacts, or none and a warning if the drawing could not be made."""
+    from cadml.geometry.drawing import SheetInfo, make_drawing
+
+    info = SheetInfo(title=part.title, part_name=part.name, material=part.material.name)
+    try:
+        drawing = make_drawing(shape, info)
+        blobs = [
+            ArtefactBlob(
+                "drawing_svg", f"{part.name}.drawing.svg", "image/svg+xml", drawing.to_svg()
+            ),
+            ArtefactBlob(
+                "drawing_pdf", f"{part.name}.drawing.pdf", "application/pdf", drawing.to_pdf()
+            ),
+        ]
+    except CadmlError as exc:
+        return [], {"code": exc.code, "message_en": exc.message("en"), "details": exc.details}
+    return blobs, None
+
+
+def finish_part(
+    shape: Any,
+    part: PartInfo,
+    clock: Clock,
+    *,
+    step_timestamp: str = DEFAULT_STEP_TIMESTAMP,
+) -> DesignResult:
+    """Mesh, export, draw, check and measure a valid part: the steps every flow shares.
+
+    Args:
+        shape: a checked, valid OCP shape in mm.
+        part: its name, material, process and metadata.
+        clock: the flow's clock (reports steps ``mesh`` to ``metrics``).
+        step_timestamp: the time stamp written into STEP and FCStd headers.
+
+    Returns:
+        Artefacts ``step``, ``stl``, ``glb``, ``brep``, ``fcstd``, ``drawing_svg`` and
+        ``drawing_pdf``; metrics with the manufacturability report for ``part.process``
+        under ``manufacturability``, ``warnings`` (e.g. a drawing that could not be
+        made) and ``durations_ms`` per step.
+
+    Raises:
+        GeometryError: ``FC_MESH_FAILED``, ``FC_EXPORT_FAILED`` or
+            ``FC_GEOM_INVALID_SHAPE`` (measuring failed).
+    """
+    from cadml.geometry.dfm import check_manufacturability
+
+    material = part.material
+    warnings: list[dict[str, Any]] = list(part.extra_metrics.get("warnings", ()))
     with clock.step("mesh", f"Tessellating at {MESH_LINEAR_DEFLECTION_MM} mm"):
         mesh = _mesh(shape)
     source = ExportSource(
         shape=shape,
         mesh=mesh,
-        name=family.name,
+        name=part.name,
         color_srgb=material.color_srgb,
         metallic=material.is_metal,
         timestamp=step_timestamp,
-        meta=_meta(family, values),
+        meta=part.meta,
     )
     artefacts = []
     for kind in EXPORTERS:
         with clock.step(f"export_{kind}", f"Writing {kind.upper()}"):
             artefacts.append(_export(kind, source))
+    with clock.step("drawing", "Drawing the views (hidden-line removal)"):
+        drawings, warning = _drawing(shape, part)
+        artefacts.extend(drawings)
+        if warning is not None:
+            warnings.append(warning)
+    with clock.step("manufacturability", f"Checking manufacturability for {part.process}"):
+        report = check_manufacturability(shape, part.process, material).to_dict()
     with clock.step("metrics", "Measuring the part"):
         try:
             metrics = compute_metrics(shape, mesh, material.density_kg_m3)
@@ -209,7 +320,11 @@ def run_design(
             raise GeometryError(
                 "FC_GEOM_INVALID_SHAPE", details={"reason": f"measuring failed: {exc}"}
             ) from exc
+    metrics.update({k: v for k, v in part.extra_metrics.items() if k != "warnings"})
     metrics["material"] = material.id
+    metrics["process"] = part.process
+    metrics["manufacturability"] = report
+    metrics["warnings"] = warnings
     metrics["durations_ms"] = dict(clock.durations_ms)
     return DesignResult(
         artefacts=tuple(artefacts),

@@ -12,21 +12,27 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from cadml.artefacts.port import ArtefactStore
 from cadml.db.artefacts import ArtefactRepository
 from cadml.db.job_status import JobStatus
 from cadml.db.jobs import JobRepository
+from cadml.designs.check import canonicalize_check_request
 from cadml.designs.params import canonicalize_params_request, design_cache_key
-from cadml.errors import NotFoundError
+from cadml.designs.upload import canonicalize_upload_request, check_upload_size
+from cadml.errors import NotFoundError, ValidationError
 from cadml.jobs.port import JobQueue
 from cadml.jobs.progress import ProgressBus
 from cadml.services.auth import Principal
 from cadml.services.job_events import JobEvents
 
-__all__ = ["PARAMS_JOB_KIND", "DesignJobService"]
+__all__ = ["CHECK_JOB_KIND", "PARAMS_JOB_KIND", "UPLOAD_JOB_KIND", "DesignJobService"]
 
 log = logging.getLogger(__name__)
 
 PARAMS_JOB_KIND = "design.params"
+UPLOAD_JOB_KIND = "design.upload"
+CHECK_JOB_KIND = "design.check"
+_DESIGN_KINDS = (PARAMS_JOB_KIND, UPLOAD_JOB_KIND)
 
 
 class DesignJobService:
@@ -37,6 +43,7 @@ class DesignJobService:
         artefacts: artefact-record repository.
         queue: where jobs run.
         bus: where progress is announced.
+        store: where uploaded files are kept (content-addressed) for the worker.
         recover_queued: re-submit jobs found ``queued`` at start-up (embedded pool only;
             a broker keeps its own queue).
     """
@@ -47,10 +54,12 @@ class DesignJobService:
         artefacts: ArtefactRepository,
         queue: JobQueue,
         bus: ProgressBus,
+        store: ArtefactStore,
         *,
         recover_queued: bool = True,
     ) -> None:
         self.jobs = jobs
+        self.store = store
         self.artefacts = artefacts
         self.queue = queue
         self.events = JobEvents(jobs, bus)
@@ -75,8 +84,85 @@ class DesignJobService:
             ConflictError: the idempotency key was used for another body.
         """
         canonical = canonicalize_params_request(body)
+        return self._submit(PARAMS_JOB_KIND, canonical, principal, idempotency_key, request_id)
+
+    def submit_upload(
+        self,
+        data: bytes,
+        filename: str,
+        fields: Mapping[str, Any],
+        principal: Principal,
+        *,
+        idempotency_key: str | None = None,
+        request_id: str | None = None,
+    ) -> tuple[Any, bool]:
+        """Store an uploaded CAD file and queue its import; returns ``(job, created)``.
+
+        The request is checked (size, extension, options, material and process) before
+        anything is stored; the file is then kept content-addressed, so the same file
+        uploaded twice is stored once and its job's cache key depends on its content.
+
+        Raises:
+            ValidationError: an ``UPLOAD_*`` or ``VALIDATION_*`` code (nothing created).
+            ConflictError: the idempotency key was used for another request.
+        """
+        check_upload_size(len(data))
+        canonicalize_upload_request(
+            filename=filename, size=len(data), sha256="0" * 64, key="0" * 64, fields=fields
+        )
+        stored = self.store.put(data, content_type="application/octet-stream")
+        canonical = canonicalize_upload_request(
+            filename=filename, size=len(data), sha256=stored.sha256, key=stored.key, fields=fields
+        )
+        return self._submit(UPLOAD_JOB_KIND, canonical, principal, idempotency_key, request_id)
+
+    def submit_check(
+        self,
+        design_job_id: str,
+        body: Mapping[str, Any],
+        principal: Principal,
+        *,
+        request_id: str | None = None,
+    ) -> tuple[Any, bool]:
+        """Queue a manufacturability check of a finished design; returns ``(job, created)``.
+
+        Raises:
+            NotFoundError: ``NOT_FOUND_JOB`` if the design is not visible to the principal.
+            ValidationError: ``VALIDATION_DESIGN_NOT_READY`` if it has not succeeded (or
+                is not a design), or a bad process, material or option.
+        """
+        design = self.get_job(design_job_id, principal)
+        if design.kind not in _DESIGN_KINDS or str(design.status) != "succeeded":
+            raise ValidationError(
+                "VALIDATION_DESIGN_NOT_READY",
+                details={
+                    "field": "design_id",
+                    "design_id": design_job_id,
+                    "status": str(design.status),
+                },
+            )
+        brep = [a for a in self.artefacts.list_for_job(design.id) if a.kind == "brep"]
+        if not brep:
+            raise ValidationError(
+                "VALIDATION_DESIGN_NOT_READY",
+                details={"field": "design_id", "design_id": design_job_id, "status": "no brep"},
+            )
+        default_material = (design.metrics or {}).get("material")
+        canonical = canonicalize_check_request(
+            design.id, brep[0].storage_key, body, default_material=default_material
+        )
+        return self._submit(CHECK_JOB_KIND, canonical, principal, None, request_id)
+
+    def _submit(
+        self,
+        kind: str,
+        canonical: dict[str, Any],
+        principal: Principal,
+        idempotency_key: str | None,
+        request_id: str | None,
+    ) -> tuple[Any, bool]:
         job, created = self.jobs.create(
-            kind=PARAMS_JOB_KIND,
+            kind=kind,
             request=canonical,
             request_hash=design_cache_key(canonical),
             user_id=principal.user_id,
@@ -85,7 +171,7 @@ class DesignJobService:
         )
         if created:
             self._announce(job.id, "queued", 0.0, "queued", "waiting for a worker")
-            self.queue.submit(job.id, {"kind": PARAMS_JOB_KIND, "canonical": canonical})
+            self.queue.submit(job.id, {"kind": kind, "canonical": canonical})
         return job, created
 
     # ------------------------------------------------------------- lookups

@@ -62,8 +62,6 @@ class DesignJobHandler:
     def _handle(
         self, job_id: str, payload: Mapping[str, Any], progress: ProgressCallback
     ) -> dict[str, Any]:
-        from cadml.geometry.pipeline import run_design
-
         try:
             self.jobs.transition(
                 job_id, JobStatus.RUNNING, reason="picked up", worker=f"pid:{os.getpid()}"
@@ -84,35 +82,12 @@ class DesignJobHandler:
                 self.jobs.update_progress(job_id, pct, step, message)
 
         try:
-            result = run_design(
-                dict(payload["canonical"]), report, step_timestamp=self.step_timestamp
-            )
-            report(92.0, "store", "storing artefacts")
-            rows: list[dict[str, Any]] = []
-            t0 = time.perf_counter()
-            for blob in result.artefacts:
-                stored = self.store.put(blob.data, content_type=blob.content_type)
-                rows.append(
-                    {
-                        "kind": blob.kind,
-                        "filename": blob.filename,
-                        "sha256": stored.sha256,
-                        "size": stored.size,
-                        "content_type": blob.content_type,
-                        "storage_key": stored.key,
-                        "engine_fingerprint": result.fingerprint,
-                        "meta": {"tolerances": result.tolerances},
-                    }
-                )
-            metrics = dict(result.metrics)
-            durations = dict(metrics.get("durations_ms", {}))
-            durations["store"] = round((time.perf_counter() - t0) * 1000.0, 3)
-            metrics["durations_ms"] = durations
+            rows, metrics = self._run(payload, report)
             self.jobs.complete(job_id, rows, metrics)
             log.info(
                 "job succeeded",
                 extra={
-                    "duration_ms": round(sum(durations.values()), 3),
+                    "duration_ms": round(sum(metrics.get("durations_ms", {}).values()), 3),
                     "artefacts": ",".join(f"{r['kind']}:{r['sha256'][:16]}" for r in rows),
                 },
             )
@@ -131,6 +106,48 @@ class DesignJobHandler:
             self._fail(job_id, err)
             return {"status": "failed", "message": err.message()}
         return {"status": "succeeded", "message": "artefacts ready"}
+
+    def _run(
+        self, payload: Mapping[str, Any], report: ProgressCallback
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Run the job's flow; returns the artefact rows to record and the metrics."""
+        kind = payload.get("kind", "design.params")
+        canonical = dict(payload["canonical"])
+        if kind == "design.check":
+            from cadml.geometry.check_flow import run_check
+
+            return [], run_check(canonical, self.store.get(canonical["brep_key"]), report)
+        if kind == "design.upload":
+            from cadml.geometry.upload_flow import run_upload
+
+            data = self.store.get(canonical["upload"]["key"])
+            result = run_upload(canonical, data, report, step_timestamp=self.step_timestamp)
+        else:
+            from cadml.geometry.pipeline import run_design
+
+            result = run_design(canonical, report, step_timestamp=self.step_timestamp)
+        report(92.0, "store", "storing artefacts")
+        rows: list[dict[str, Any]] = []
+        t0 = time.perf_counter()
+        for blob in result.artefacts:
+            stored = self.store.put(blob.data, content_type=blob.content_type)
+            rows.append(
+                {
+                    "kind": blob.kind,
+                    "filename": blob.filename,
+                    "sha256": stored.sha256,
+                    "size": stored.size,
+                    "content_type": blob.content_type,
+                    "storage_key": stored.key,
+                    "engine_fingerprint": result.fingerprint,
+                    "meta": {"tolerances": result.tolerances},
+                }
+            )
+        metrics = dict(result.metrics)
+        durations = dict(metrics.get("durations_ms", {}))
+        durations["store"] = round((time.perf_counter() - t0) * 1000.0, 3)
+        metrics["durations_ms"] = durations
+        return rows, metrics
 
     def _status(self, job_id: str) -> str:
         try:

@@ -1,4 +1,4 @@
-"""The params flow over HTTP against real workers: submit → job → five deterministic artefacts."""
+"""The params flow over HTTP against real workers: submit → job → seven deterministic artefacts."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ PRISM = {
         "process": "cnc_milling",
     },
 }
-KINDS = {"brep", "fcstd", "glb", "step", "stl"}
+KINDS = {"brep", "drawing_pdf", "drawing_svg", "fcstd", "glb", "step", "stl"}
 
 
 def _auth(token: str) -> dict[str, str]:
@@ -31,7 +31,7 @@ def _submit(platform, headers, body=PRISM, key=None):
     return platform.client.post("/api/v1/designs/params", json=body, headers={**headers, **extra})
 
 
-def test_params_job_produces_five_deterministic_artefacts(platform):
+def test_params_job_produces_seven_deterministic_artefacts(platform):
     headers = _auth(platform.key(["models:read", "models:write"]))
     digests = []
     for _ in range(2):

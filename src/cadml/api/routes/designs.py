@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
+from fastapi.responses import JSONResponse
 
 from cadml.api.deps import MetricsDep, RuntimeDep, WriterDep
-from cadml.api.schemas import ErrorOut, JobAccepted, ParamsDesignIn
+from cadml.api.schemas import CheckIn, ErrorOut, JobAccepted, ParamsDesignIn, job_out
 from cadml.designs.catalog import describe_families
+from cadml.designs.upload import MAX_UPLOAD_BYTES, UNITS
 from cadml.errors import ValidationError
 
 __all__ = ["router"]
@@ -18,6 +21,11 @@ router = APIRouter(prefix="/designs", tags=["designs"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (401, 403, 409, 422, 429)
 }
+_UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (401, 403, 409, 413, 415, 422, 429)
+}
+_TERMINAL = ("succeeded", "failed", "cancelled")
+_CHUNK = 1024 * 1024
 
 
 def _check_key(key: str | None) -> str | None:
@@ -64,9 +72,14 @@ def submit_params(
         idempotency_key=_check_key(idempotency_key),
         request_id=request.state.request_id,
     )
+    return _accepted(job, created, response, metrics)
+
+
+def _accepted(job: Any, created: bool | None, response: Response, metrics: Any) -> JobAccepted:
+    """A 202 body for ``job``; ``created`` None means "already counted, not a replay"."""
     if created:
         metrics.jobs_submitted.labels(kind=job.kind).inc()
-    else:
+    elif created is not None:
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return JobAccepted(
@@ -80,3 +93,124 @@ def submit_params(
             "progress_ws": f"/api/v1/ws/jobs/{job.id}/progress",
         },
     )
+
+
+async def _read_capped(file: UploadFile) -> bytes:
+    """The upload's bytes, refusing more than :data:`MAX_UPLOAD_BYTES` as they arrive."""
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := await file.read(_CHUNK):
+        total += len(chunk)
+        if total > MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                "UPLOAD_TOO_LARGE",
+                details={"field": "file", "size": total, "max_bytes": MAX_UPLOAD_BYTES},
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/upload",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobAccepted,
+    responses=_UPLOAD_ERRORS,
+    summary="Upload a CAD file to normalise, export and check (returns a job)",
+)
+async def submit_upload(
+    request: Request,
+    response: Response,
+    principal: WriterDep,
+    runtime: RuntimeDep,
+    metrics: MetricsDep,
+    file: Annotated[
+        UploadFile,
+        File(description="STEP, IGES, BREP, STL (ASCII/binary), OBJ, 3MF, DXF or FCStd"),
+    ],
+    units: Annotated[
+        str | None,
+        Form(description=f"Length unit of a unitless file: {', '.join(UNITS)}; else inferred"),
+    ] = None,
+    dxf_thickness_mm: Annotated[
+        float | None, Form(description="DXF only (required): extrusion thickness in mm")
+    ] = None,
+    z_up: Annotated[bool, Form(description="Turn the part so its up axis is +Z")] = False,
+    center: Annotated[bool, Form(description="Centre the part on the origin")] = False,
+    heal: Annotated[bool, Form(description="Sew and heal faces, clean meshes")] = True,
+    material: Annotated[str | None, Form(description="Material id")] = None,
+    process: Annotated[str | None, Form(description="Process id for the report")] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JobAccepted:
+    """Store the file and queue its import.
+
+    The job reads the file (format confirmed from its content), takes the units from
+    the file or from ``units`` (or infers them and says so in a warning), normalises
+    it on request and then makes the same artefacts, metrics and manufacturability
+    report as a generated part. A file that cannot be used fails its job with a
+    specific ``UPLOAD_*`` code; a request that is wrong on its face (no file, unknown
+    extension, missing DXF thickness, bad option) is refused here with a 4xx.
+    """
+    data = await _read_capped(file)
+    fields: dict[str, Any] = {
+        "units": units,
+        "dxf_thickness_mm": dxf_thickness_mm,
+        "z_up": z_up,
+        "center": center,
+        "heal": heal,
+        "material": material,
+        "process": process,
+    }
+    job, created = runtime.designs.submit_upload(
+        data,
+        file.filename or "upload",
+        fields,
+        principal,
+        idempotency_key=_check_key(idempotency_key),
+        request_id=request.state.request_id,
+    )
+    return _accepted(job, created, response, metrics)
+
+
+@router.post(
+    "/{design_id}/check",
+    responses={**_ERRORS, 200: {"description": "The check finished within `wait` seconds"}},
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Check a finished design for manufacturability",
+)
+def check_design(
+    design_id: str,
+    body: CheckIn,
+    request: Request,
+    response: Response,
+    principal: WriterDep,
+    runtime: RuntimeDep,
+    metrics: MetricsDep,
+    wait: Annotated[
+        float, Query(ge=0.0, le=60.0, description="Seconds to wait for the result")
+    ] = 10.0,
+) -> Any:
+    """Run the manufacturability rules of ``process`` on the design's exact B-rep.
+
+    ``design_id`` is the id of the job that made (or imported) the part. The check
+    runs as a job; if it finishes within ``wait`` seconds the answer is 200 with the
+    job and its report (``metrics.manufacturability``), else 202 with where to poll.
+    """
+    job, created = runtime.designs.submit_check(
+        design_id,
+        body.model_dump(exclude_none=True),
+        principal,
+        request_id=request.state.request_id,
+    )
+    if created:
+        metrics.jobs_submitted.labels(kind=job.kind).inc()
+    deadline = time.monotonic() + wait
+    while str(job.status) not in _TERMINAL and time.monotonic() < deadline:
+        time.sleep(0.02)
+        job = runtime.designs.get_job(job.id, principal)
+    if str(job.status) in _TERMINAL:
+        return JSONResponse(
+            job_out(job).model_dump(mode="json"),
+            status_code=200,
+            headers={"Location": f"/api/v1/jobs/{job.id}"},
+        )
+    return _accepted(job, None, response, metrics)
