@@ -5,6 +5,7 @@ Pure and kernel-free at import time: the API process imports it to validate requ
 
 from cadml.physics.materials import (
     CATEGORIES,
+    NUMERIC_FIELDS,
     PROCESS_CATEGORIES,
     PROCESSES,
     Material,
@@ -12,10 +13,13 @@ from cadml.physics.materials import (
     get_material,
     list_materials,
     materials_for_process,
+    materials_table,
+    parse_table,
 )
 
 __all__ = [
     "CATEGORIES",
+    "NUMERIC_FIELDS",
     "PROCESSES",
     "PROCESS_CATEGORIES",
     "Material",
@@ -23,4 +27,6 @@ __all__ = [
     "get_material",
     "list_materials",
     "materials_for_process",
+    "materials_table",
+    "parse_table",
 ]

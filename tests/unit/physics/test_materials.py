@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import json
+import math
+import re
+from typing import Any
 
 import pytest
 
@@ -16,6 +21,7 @@ from cadml.physics import (
     list_materials,
     materials_for_process,
 )
+from cadml.physics.materials import NUMERIC_FIELDS, materials_table, parse_table
 
 REQUIRED_IDS = {
     "steel",
@@ -36,10 +42,25 @@ REQUIRED_IDS = {
     "resin_standard",
 }
 
+ADDED_IDS = {
+    "steel_1045",
+    "steel_4140",
+    "stainless_17_4ph",
+    "aluminum_5052",
+    "aluminum_2024",
+    "cast_iron_grey",
+    "ductile_iron",
+    "nylon_pa12",
+    "pp",
+    "hdpe",
+    "pmma",
+}
+
 
 def test_table_holds_every_required_material() -> None:
     ids = [m.id for m in list_materials()]
-    assert set(ids) >= REQUIRED_IDS
+    assert set(ids) >= REQUIRED_IDS | ADDED_IDS
+    assert len(ids) >= 25
     assert ids == sorted(ids)
 
 
@@ -160,3 +181,249 @@ def test_sla_needs_photopolymer_and_injection_needs_thermoplastic() -> None:
     assert {m.category for m in materials_for_process("sheet_metal")} == {"metal"}
     assert {m.category for m in materials_for_process("fdm_printing")} == {"thermoplastic"}
     assert isinstance(materials_for_process("cnc_milling")[0], Material)
+
+
+# --- engineering properties -------------------------------------------------------------
+
+# Plausible room-temperature envelopes per category: (low, high) for each field.
+METAL_RANGES = {
+    "density_kg_m3": (2000.0, 9000.0),
+    "youngs_modulus_gpa": (40.0, 250.0),
+    "poisson_ratio": (0.25, 0.36),
+    "yield_strength_mpa": (50.0, 1500.0),
+    "ultimate_strength_mpa": (150.0, 1600.0),
+    "thermal_conductivity_w_mk": (5.0, 450.0),
+    "specific_heat_j_kgk": (300.0, 1000.0),
+    "thermal_expansion_um_mk": (5.0, 30.0),
+}
+POLYMER_RANGES = {
+    "density_kg_m3": (900.0, 1500.0),
+    "youngs_modulus_gpa": (0.5, 5.0),
+    "poisson_ratio": (0.3, 0.45),
+    "yield_strength_mpa": (10.0, 150.0),
+    "ultimate_strength_mpa": (10.0, 150.0),
+    "thermal_conductivity_w_mk": (0.1, 0.6),
+    "specific_heat_j_kgk": (900.0, 2500.0),
+    "thermal_expansion_um_mk": (30.0, 250.0),
+}
+
+
+def test_every_material_has_every_numeric_field() -> None:
+    for material in list_materials():
+        row = material.to_dict()
+        for field in NUMERIC_FIELDS:
+            value = getattr(material, field)
+            assert isinstance(value, float), (material.id, field)
+            assert math.isfinite(value) and value > 0.0, (material.id, field)
+            assert row[field] == value
+        assert material.ultimate_strength_mpa >= material.yield_strength_mpa, material.id
+        assert 0.0 < material.poisson_ratio < 0.5, material.id
+
+
+@pytest.mark.parametrize("material", list_materials(), ids=lambda m: m.id)
+def test_values_lie_in_physical_ranges(material: Material) -> None:
+    ranges = METAL_RANGES if material.is_metal else POLYMER_RANGES
+    for field, (low, high) in ranges.items():
+        value = getattr(material, field)
+        assert low <= value <= high, f"{material.id}.{field} = {value} not in [{low}, {high}]"
+
+
+def test_wrought_structural_metals_share_a_specific_stiffness() -> None:
+    # E/rho of steels, aluminium and titanium alloys is famously ~25 MJ/kg (GPa per g/cm3);
+    # a slipped decimal in E or rho would break it.
+    ids = [
+        "steel",
+        "steel_1045",
+        "steel_4140",
+        "stainless_304",
+        "stainless_316",
+        "stainless_17_4ph",
+        "aluminum_6061",
+        "aluminum_7075",
+        "aluminum_5052",
+        "aluminum_2024",
+        "titanium_ti6al4v",
+    ]
+    for material_id in ids:
+        material = get_material(material_id)
+        specific = material.youngs_modulus_gpa / (material.density_kg_m3 / 1000.0)
+        assert 23.0 <= specific <= 28.0, (material_id, specific)
+
+
+def test_metals_conduct_heat_better_than_plastics() -> None:
+    metals = [m.thermal_conductivity_w_mk for m in list_materials() if m.is_metal]
+    others = [m.thermal_conductivity_w_mk for m in list_materials() if not m.is_metal]
+    assert min(metals) > 10 * max(others)
+
+
+def test_materials_without_a_separate_yield_say_so() -> None:
+    for material in list_materials():
+        if material.yield_strength_mpa == material.ultimate_strength_mpa:
+            assert "yield" in material.notes.lower(), material.id
+
+
+@pytest.mark.parametrize(
+    ("material_id", "expected"),
+    [
+        (
+            "aluminum_6061",
+            {
+                "density_kg_m3": 2700.0,
+                "youngs_modulus_gpa": 68.9,
+                "poisson_ratio": 0.33,
+                "yield_strength_mpa": 276.0,
+                "ultimate_strength_mpa": 310.0,
+                "thermal_conductivity_w_mk": 167.0,
+                "specific_heat_j_kgk": 896.0,
+                "thermal_expansion_um_mk": 23.6,
+            },
+        ),
+        (
+            "stainless_304",
+            {
+                "density_kg_m3": 8000.0,
+                "youngs_modulus_gpa": 193.0,
+                "yield_strength_mpa": 215.0,
+                "ultimate_strength_mpa": 505.0,
+                "thermal_conductivity_w_mk": 16.2,
+                "thermal_expansion_um_mk": 17.3,
+            },
+        ),
+        (
+            "titanium_ti6al4v",
+            {
+                "youngs_modulus_gpa": 113.8,
+                "yield_strength_mpa": 880.0,
+                "thermal_conductivity_w_mk": 6.7,
+            },
+        ),
+        ("aluminum_7075", {"yield_strength_mpa": 503.0, "ultimate_strength_mpa": 572.0}),
+        ("copper", {"thermal_conductivity_w_mk": 388.0, "specific_heat_j_kgk": 385.0}),
+        ("pp", {"density_kg_m3": 905.0}),
+    ],
+)
+def test_published_spot_values(material_id: str, expected: dict[str, float]) -> None:
+    material = get_material(material_id)
+    for field, value in expected.items():
+        assert getattr(material, field) == value, (material_id, field)
+
+
+def test_ids_are_unique_snake_case() -> None:
+    table = materials_table()
+    ids = [row["id"] for row in table["materials"]]
+    assert len(ids) == len(set(ids))
+    for material_id in ids:
+        assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", material_id), material_id
+
+
+def test_sources_resolve_to_citations() -> None:
+    table = materials_table()
+    cited = table["sources"]
+    used: set[str] = set()
+    for material in list_materials():
+        assert material.source_keys, material.id
+        assert material.sources == tuple(cited[key] for key in material.source_keys)
+        used.update(material.source_keys)
+    # every citation is real text and is used by some material
+    assert set(cited) == used
+    assert all(len(text) > 20 for text in cited.values())
+
+
+# --- the JSON listing ---------------------------------------------------------------------
+
+
+def test_materials_table_is_json_and_round_trips() -> None:
+    table = materials_table()
+    text = json.dumps(table, ensure_ascii=False)
+    assert text == json.dumps(materials_table(), ensure_ascii=False)
+    assert [row["id"] for row in table["materials"]] == [m.id for m in list_materials()]
+    assert list(table["sources"]) == sorted(table["sources"])
+    reparsed = parse_table(json.loads(text))
+    assert tuple(reparsed[key] for key in sorted(reparsed)) == list_materials()
+
+
+def test_materials_table_returns_a_fresh_copy() -> None:
+    table = materials_table()
+    table["materials"][0]["density_kg_m3"] = -1.0
+    table["sources"].clear()
+    assert materials_table()["materials"][0]["density_kg_m3"] > 0
+    assert materials_table()["sources"]
+
+
+# --- validation of table rows --------------------------------------------------------------
+
+
+def _table_with(material_id: str, **changes: Any) -> dict[str, Any]:
+    table = copy.deepcopy(materials_table())
+    for row in table["materials"]:
+        if row["id"] == material_id:
+            for key, value in changes.items():
+                if value is _DROP:
+                    del row[key]
+                else:
+                    row[key] = value
+    return table
+
+
+_DROP = object()
+
+
+def test_the_shipped_table_parses() -> None:
+    assert len(parse_table(materials_table())) == len(list_materials())
+
+
+@pytest.mark.parametrize("field", NUMERIC_FIELDS)
+def test_missing_numeric_field_is_rejected(field: str) -> None:
+    with pytest.raises(ValueError, match=rf"material pom: missing field '{field}'"):
+        parse_table(_table_with("pom", **{field: _DROP}))
+
+
+@pytest.mark.parametrize("field", NUMERIC_FIELDS)
+@pytest.mark.parametrize("bad", [0, -1.5, float("nan"), float("inf")])
+def test_non_positive_numeric_field_is_rejected(field: str, bad: float) -> None:
+    with pytest.raises(ValueError, match=rf"material steel: {field} must be positive"):
+        parse_table(_table_with("steel", **{field: bad}))
+
+
+@pytest.mark.parametrize("bad", ["7870", None, True, [1.0]])
+def test_non_numeric_field_is_rejected(bad: object) -> None:
+    with pytest.raises(ValueError, match="material abs: density_kg_m3 must be a number"):
+        parse_table(_table_with("abs", density_kg_m3=bad))
+
+
+@pytest.mark.parametrize("poisson", [0.5, 0.51, 1.2])
+def test_poisson_ratio_must_lie_below_one_half(poisson: float) -> None:
+    with pytest.raises(ValueError, match=r"material pc: poisson_ratio must lie in \(0, 0.5\)"):
+        parse_table(_table_with("pc", poisson_ratio=poisson))
+
+
+def test_ultimate_below_yield_is_rejected() -> None:
+    with pytest.raises(ValueError, match="material aluminum_6061: ultimate_strength_mpa 250"):
+        parse_table(_table_with("aluminum_6061", ultimate_strength_mpa=250.0))
+    # equal is allowed (materials without a distinct yield point)
+    table = parse_table(_table_with("aluminum_6061", ultimate_strength_mpa=276.0))
+    assert table["aluminum_6061"].ultimate_strength_mpa == 276.0
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"sources": ["no_such_source"]}, "unknown source 'no_such_source'"),
+        ({"sources": []}, "no sources"),
+        ({"grade": _DROP}, "missing field 'grade'"),
+        ({"processes": ["welding"]}, "unknown process 'welding'"),
+        ({"processes": ["sla_printing"]}, "a thermoplastic cannot be made by sla_printing"),
+        ({"category": "ceramic"}, "unknown category 'ceramic'"),
+        ({"color_srgb": [1.0, 0.5]}, "color_srgb must be three values"),
+    ],
+)
+def test_other_bad_rows_are_rejected(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"material peek: {message}")):
+        parse_table(_table_with("peek", **changes))
+
+
+def test_duplicate_ids_are_rejected() -> None:
+    table = materials_table()
+    table["materials"].append(dict(table["materials"][0]))
+    with pytest.raises(ValueError, match="duplicate material id 'abs'"):
+        parse_table(table)
