@@ -4,18 +4,19 @@ Every error the platform shows a user is a :class:`CadmlError` with a stable ``c
 The code selects an :class:`ErrorSpec` from :data:`CATALOG` (``cadml.error_catalog``),
 which holds the English and Turkish message templates and the suggestions. Templates
 are filled from the error's ``details`` (missing keys render as ``?``). The HTTP status
-of each code is decided in one place only, ``cadml.api.errors``.
+of each code is decided in ``cadml.api.errors`` (codes added after the foundation
+declare theirs next to their text, in their domain's catalogue module).
 
 The tree::
 
     CadmlError                      INTERNAL_ERROR
-    ├── ValidationError (ValueError) VALIDATION_*, AI_*
+    ├── ValidationError (ValueError) VALIDATION_*, AI_*, UPLOAD_*, DFM_*, DRAWING_*
     ├── AuthError                   AUTH_* (401)
     │   └── PermissionDeniedError   AUTH_FORBIDDEN (403)
     ├── NotFoundError               NOT_FOUND_*
     ├── ConflictError               IDEMPOTENCY_CONFLICT, JOB_INVALID_TRANSITION, USER_EXISTS
     ├── RateLimitedError            RATE_LIMITED
-    ├── GeometryError               FC_* (kernel failures)
+    ├── GeometryError               FC_*, DRAWING_HLR_FAILED (kernel failures)
     ├── JobError                    TIMEOUT_WORKER, WORKER_*, JOB_*
     ├── StorageError                STORAGE_*
     ├── ServiceUnavailableError     DB_UNAVAILABLE, BROKER_UNAVAILABLE, REDIS_UNAVAILABLE
@@ -205,6 +206,10 @@ _BY_PREFIX: tuple[tuple[str, type[CadmlError]], ...] = (
     ("USER_EXISTS", ConflictError),
     ("RATE_LIMITED", RateLimitedError),
     ("FC_", GeometryError),
+    ("DRAWING_HLR_FAILED", GeometryError),
+    ("DRAWING_", ValidationError),
+    ("UPLOAD_", ValidationError),
+    ("DFM_", ValidationError),
     ("TIMEOUT_", JobError),
     ("WORKER_", JobError),
     ("JOB_", JobError),
