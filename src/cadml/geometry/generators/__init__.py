@@ -15,13 +15,14 @@ Examples:
 """
 
 from cadml.errors import ValidationError
-from cadml.geometry.generators import prism_with_hole
+from cadml.geometry.generators import prism_with_hole, shaft, spur_gear
 from cadml.geometry.generators.family import FamilySpec, ParamSpec, ParamValues
 
 __all__ = ["FAMILIES", "FamilySpec", "ParamSpec", "ParamValues", "get_family"]
 
 FAMILIES: dict[str, FamilySpec] = {
-    spec.name: spec for spec in sorted((prism_with_hole.SPEC,), key=lambda s: s.name)
+    spec.name: spec
+    for spec in sorted((prism_with_hole.SPEC, shaft.SPEC, spur_gear.SPEC), key=lambda s: s.name)
 }
 """Every registered family, by name."""
 
