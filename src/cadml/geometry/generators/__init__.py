@@ -15,14 +15,24 @@ Examples:
 """
 
 from cadml.errors import ValidationError
-from cadml.geometry.generators import prism_with_hole, shaft, spur_gear
+from cadml.geometry.generators import din625, din933, iso4032, prism_with_hole, shaft, spur_gear
 from cadml.geometry.generators.family import FamilySpec, ParamSpec, ParamValues
 
 __all__ = ["FAMILIES", "FamilySpec", "ParamSpec", "ParamValues", "get_family"]
 
 FAMILIES: dict[str, FamilySpec] = {
     spec.name: spec
-    for spec in sorted((prism_with_hole.SPEC, shaft.SPEC, spur_gear.SPEC), key=lambda s: s.name)
+    for spec in sorted(
+        (
+            din625.SPEC,
+            din933.SPEC,
+            iso4032.SPEC,
+            prism_with_hole.SPEC,
+            shaft.SPEC,
+            spur_gear.SPEC,
+        ),
+        key=lambda s: s.name,
+    )
 }
 """Every registered family, by name."""
 
