@@ -15,7 +15,18 @@ Examples:
 """
 
 from cadml.errors import ValidationError
-from cadml.geometry.generators import din625, din933, iso4032, prism_with_hole, shaft, spur_gear
+from cadml.geometry.generators import (
+    din625,
+    din933,
+    enclosure,
+    flange,
+    iso4032,
+    l_bracket,
+    plate,
+    prism_with_hole,
+    shaft,
+    spur_gear,
+)
 from cadml.geometry.generators.family import FamilySpec, ParamSpec, ParamValues
 
 __all__ = ["FAMILIES", "FamilySpec", "ParamSpec", "ParamValues", "get_family"]
@@ -26,7 +37,11 @@ FAMILIES: dict[str, FamilySpec] = {
         (
             din625.SPEC,
             din933.SPEC,
+            enclosure.SPEC,
+            flange.SPEC,
             iso4032.SPEC,
+            l_bracket.SPEC,
+            plate.SPEC,
             prism_with_hole.SPEC,
             shaft.SPEC,
             spur_gear.SPEC,
