@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from cadml.designs.catalog import describe_families
+from cadml.designs.catalog import describe_families, families_markdown
 from cadml.designs.params import canonicalize_params_request
 from cadml.designs.upload import UNITS, canonicalize_upload_request
 from cadml.settings import get_settings
@@ -111,9 +111,13 @@ def design() -> None:
 
 
 @design.command("families")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON")
-def families(as_json: bool) -> None:
-    """List part families and their parameters."""
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (with a JSON Schema each)")
+@click.option("--markdown", is_flag=True, help="Print the catalogue as Markdown")
+def families(as_json: bool, markdown: bool) -> None:
+    """List part families, their parameters and an example of each."""
+    if markdown:
+        click.echo(families_markdown(), nl=False)
+        return
     described = describe_families()
     if as_json:
         click.echo(json.dumps(described, indent=2))
