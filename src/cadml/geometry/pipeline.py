@@ -37,6 +37,7 @@ from cadml.tolerances import (
 
 __all__ = [
     "DEFAULT_STEP_TIMESTAMP",
+    "JOB_REPORT_MAX_SAMPLES",
     "STEPS",
     "Clock",
     "PartInfo",
@@ -70,6 +71,15 @@ caller's part, which reports the rest.
 """
 
 _PERCENT = dict(STEPS)
+
+JOB_REPORT_MAX_SAMPLES = 1000
+"""Surface samples of the manufacturability report every job carries.
+
+The report runs after the exports (it re-meshes the shape for its own ray casting).
+1,000 samples found the same findings and walls as 6,000 on the family examples at a
+fifth of the time (prism 50 ms against 300 ms); ``POST /designs/{id}/check`` uses the
+library's full default.
+"""
 
 _WARM_UP_REQUEST: Mapping[str, Any] = {
     "family": "prism_with_hole",
@@ -287,7 +297,7 @@ def finish_part(
         GeometryError: ``FC_MESH_FAILED``, ``FC_EXPORT_FAILED`` or
             ``FC_GEOM_INVALID_SHAPE`` (measuring failed).
     """
-    from cadml.geometry.dfm import check_manufacturability
+    from cadml.geometry.dfm import DfmOptions, check_manufacturability
 
     material = part.material
     warnings: list[dict[str, Any]] = list(part.extra_metrics.get("warnings", ()))
@@ -312,7 +322,9 @@ def finish_part(
         if warning is not None:
             warnings.append(warning)
     with clock.step("manufacturability", f"Checking manufacturability for {part.process}"):
-        report = check_manufacturability(shape, part.process, material).to_dict()
+        report = check_manufacturability(
+            shape, part.process, material, options=DfmOptions(max_samples=JOB_REPORT_MAX_SAMPLES)
+        ).to_dict()
     with clock.step("metrics", "Measuring the part"):
         try:
             metrics = compute_metrics(shape, mesh, material.density_kg_m3)

@@ -44,12 +44,23 @@ def artefact(result: Any, kind: str) -> bytes:
 
 
 def test_artefact_names_and_types(reference_result: Any) -> None:
-    assert [a.kind for a in reference_result.artefacts] == ["step", "stl", "glb", "brep", "fcstd"]
+    assert [a.kind for a in reference_result.artefacts] == [
+        "step",
+        "stl",
+        "glb",
+        "brep",
+        "fcstd",
+        "drawing_svg",
+        "drawing_pdf",
+    ]
     assert list(EXPORTERS) == list(FORMATS)
-    for blob in reference_result.artefacts:
+    for blob in reference_result.artefacts[: len(FORMATS)]:
         assert blob.filename == f"prism_with_hole.{FORMATS[blob.kind].extension}"
         assert blob.content_type == FORMATS[blob.kind].content_type
         assert blob.data
+    svg, pdf = reference_result.artefacts[len(FORMATS) :]
+    assert (svg.filename, svg.content_type) == ("prism_with_hole.drawing.svg", "image/svg+xml")
+    assert (pdf.filename, pdf.content_type) == ("prism_with_hole.drawing.pdf", "application/pdf")
     with pytest.raises(KeyError):
         reference_result.artefact("iges")
 

@@ -22,7 +22,7 @@ def test_progress_reports_every_step_in_order(reference_canonical: dict[str, Any
     run_design(reference_canonical, lambda p, s, m: calls.append((p, s, m)))
     assert [step for _, step, _ in calls] == [name for name, _ in STEPS]
     percents = [p for p, _, _ in calls]
-    assert percents == sorted(percents) and percents[0] == 0.0 and percents[-1] == 90.0
+    assert percents == sorted(percents) and percents[0] == 0.0 and percents[-1] == 88.0
     assert all(message for _, _, message in calls)
 
 
