@@ -16,7 +16,7 @@ The tree::
     ├── NotFoundError               NOT_FOUND_*
     ├── ConflictError               IDEMPOTENCY_CONFLICT, JOB_INVALID_TRANSITION, USER_EXISTS
     ├── RateLimitedError            RATE_LIMITED
-    ├── GeometryError               FC_*, DRAWING_HLR_FAILED (kernel failures)
+    ├── GeometryError               FC_*, DRAWING_HLR_FAILED, UPLOAD_INVALID_SOLID
     ├── JobError                    TIMEOUT_WORKER, WORKER_*, JOB_*
     ├── StorageError                STORAGE_*
     ├── ServiceUnavailableError     DB_UNAVAILABLE, BROKER_UNAVAILABLE, REDIS_UNAVAILABLE
@@ -208,6 +208,7 @@ _BY_PREFIX: tuple[tuple[str, type[CadmlError]], ...] = (
     ("FC_", GeometryError),
     ("DRAWING_HLR_FAILED", GeometryError),
     ("DRAWING_", ValidationError),
+    ("UPLOAD_INVALID_SOLID", GeometryError),
     ("UPLOAD_", ValidationError),
     ("DFM_", ValidationError),
     ("TIMEOUT_", JobError),

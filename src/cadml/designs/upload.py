@@ -51,6 +51,7 @@ __all__ = [
 EXTENSIONS: dict[str, str] = {
     ".step": "step",
     ".stp": "step",
+    ".p21": "step",
     ".iges": "iges",
     ".igs": "iges",
     ".brep": "brep",

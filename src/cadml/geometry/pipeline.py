@@ -278,6 +278,7 @@ def finish_part(
     clock: Clock,
     *,
     step_timestamp: str = DEFAULT_STEP_TIMESTAMP,
+    mesh: Mesh | None = None,
 ) -> DesignResult:
     """Mesh, export, draw, check and measure a valid part: the steps every flow shares.
 
@@ -286,6 +287,8 @@ def finish_part(
         part: its name, material, process and metadata.
         clock: the flow's clock (reports steps ``mesh`` to ``metrics``).
         step_timestamp: the time stamp written into STEP and FCStd headers.
+        mesh: the part's mesh when it already has one (an uploaded STL, OBJ or 3MF is
+            its own exact mesh); otherwise the shape is tessellated.
 
     Returns:
         Artefacts ``step``, ``stl``, ``glb``, ``brep``, ``fcstd``, ``drawing_svg`` and
@@ -302,7 +305,8 @@ def finish_part(
     material = part.material
     warnings: list[dict[str, Any]] = list(part.extra_metrics.get("warnings", ()))
     with clock.step("mesh", f"Tessellating at {MESH_LINEAR_DEFLECTION_MM} mm"):
-        mesh = _mesh(shape)
+        if mesh is None:
+            mesh = _mesh(shape)
     source = ExportSource(
         shape=shape,
         mesh=mesh,

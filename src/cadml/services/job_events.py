@@ -50,11 +50,35 @@ class JobEvents:
         self.announce(job_id, status, pct, step, message)
 
     def on_failure(self, job_id: str, error: Mapping[str, Any]) -> None:
-        """Queue callback: a job died outside its handler; fail it unless already terminal."""
-        err = error_from_dict({**error, "job_id": job_id})
+        """Queue callback: a job died outside its handler; fail it unless already terminal.
+
+        A worker that crashed while an upload job was reading its file was killed by the
+        CAD kernel's reader (OCCT's STEP and IGES translators segfault on some corrupt
+        files): that job fails with ``UPLOAD_CORRUPT_FILE``, which tells the user what
+        to do, rather than ``WORKER_CRASHED``. The worker itself is replaced either way.
+        """
+        err = error_from_dict({**self._explain(job_id, error), "job_id": job_id})
         try:
             self.jobs.fail(job_id, err.to_dict(), reason=err.code)
         except (ConflictError, NotFoundError):
             log.info("job %s already terminal when its worker failed (%s)", job_id, err.code)
             return
         self.announce(job_id, "failed", 0.0, "failed", err.message())
+
+    def _explain(self, job_id: str, error: Mapping[str, Any]) -> Mapping[str, Any]:
+        if error.get("code") != "WORKER_CRASHED":
+            return error
+        try:
+            job = self.jobs.get(job_id)
+        except NotFoundError:
+            return error
+        if job.kind != "design.upload" or job.step != "import":
+            return error
+        upload = (job.request or {}).get("upload", {})
+        return {
+            "code": "UPLOAD_CORRUPT_FILE",
+            "details": {
+                "format": upload.get("format"),
+                "reason": "the CAD kernel crashed while reading the file",
+            },
+        }

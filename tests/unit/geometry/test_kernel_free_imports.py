@@ -12,6 +12,9 @@ SCRIPT = """
 import json, sys
 import cadml.designs, cadml.physics, cadml.geometry, cadml.geometry.generators
 import cadml.geometry.io, cadml.geometry.kernel, cadml.geometry.mesh, cadml.geometry.results
+import cadml.geometry.importers, cadml.geometry.dfm, cadml.geometry.drawing
+import cadml.designs.upload, cadml.designs.check, cadml.designs.catalog, cadml.api.app
+cadml.designs.catalog.describe_families()
 canonical = cadml.designs.canonicalize_params_request(
     {"family": "prism_with_hole",
      "params": {"length": 10, "width": 10, "height": 10, "hole_diameter": 2}})
