@@ -49,12 +49,16 @@ class Mesh:
         triangles: ``(M, 3)`` int64 vertex indices, counter-clockwise seen from outside.
         linear_deflection_mm: the chordal deflection it was made with (absolute, mm).
         angular_deflection_rad: the angular deflection it was made with.
+        face_ids: ``(M,)`` int64, the B-rep face each triangle lies on (0-based index
+            in ``TopExp.MapShapes(shape, TopAbs_FACE)`` order), or ``None`` for a mesh
+            that did not come from a B-rep.
     """
 
     vertices: npt.NDArray[np.float64]
     triangles: npt.NDArray[np.int64]
     linear_deflection_mm: float
     angular_deflection_rad: float
+    face_ids: npt.NDArray[np.int64] | None = None
 
     @property
     def vertex_count(self) -> int:
@@ -72,6 +76,7 @@ def mesh_from_triangulation(
     triangles: npt.ArrayLike,
     linear_deflection_mm: float,
     angular_deflection_rad: float,
+    face_ids: npt.ArrayLike | None = None,
 ) -> Mesh:
     """Merge coincident vertices and drop degenerate triangles of a triangle soup.
 
@@ -80,6 +85,7 @@ def mesh_from_triangulation(
         triangles: ``(M, 3)`` indices into ``vertices``.
         linear_deflection_mm: recorded on the result.
         angular_deflection_rad: recorded on the result.
+        face_ids: ``(M,)`` B-rep face id per triangle, kept for the triangles kept.
 
     Returns:
         A mesh with sorted unique vertices, no zero-area triangles and no unused
@@ -97,15 +103,21 @@ def mesh_from_triangulation(
     keys = np.round(points, MERGE_DECIMALS) + 0.0
     unique, inverse = np.unique(keys, axis=0, return_inverse=True)
     faces = inverse.reshape(-1)[faces]
+    tags = None if face_ids is None else np.asarray(face_ids, dtype=np.int64).reshape(-1)
     distinct = (
         (faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])
     )
     faces = faces[distinct]
+    tags = None if tags is None else tags[distinct]
     corners = unique[faces]
     doubled_area = np.linalg.norm(
         np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1
     )
-    faces = faces[doubled_area > 2.0 * _MIN_TRIANGLE_AREA_MM2]
+    kept = doubled_area > 2.0 * _MIN_TRIANGLE_AREA_MM2
+    faces = faces[kept]
+    if tags is not None:
+        tags = np.ascontiguousarray(tags[kept])
+        tags.flags.writeable = False
     used = np.zeros(unique.shape[0], dtype=bool)
     used[faces.reshape(-1)] = True
     remap = np.cumsum(used) - 1
@@ -113,7 +125,13 @@ def mesh_from_triangulation(
     out_faces = np.ascontiguousarray(remap[faces].astype(np.int64))
     out_vertices.flags.writeable = False
     out_faces.flags.writeable = False
-    return Mesh(out_vertices, out_faces, float(linear_deflection_mm), float(angular_deflection_rad))
+    return Mesh(
+        out_vertices,
+        out_faces,
+        float(linear_deflection_mm),
+        float(angular_deflection_rad),
+        tags,
+    )
 
 
 def _face_arrays(face: Any, reversed_: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -158,7 +176,8 @@ def tessellate(
         angular_deflection_rad: maximum angle between adjacent segment normals.
 
     Returns:
-        The mesh of every face of the shape.
+        The mesh of every face of the shape, with the B-rep face id of each triangle
+        (:attr:`Mesh.face_ids`).
 
     Raises:
         GeometryError: ``FC_MESH_FAILED`` if meshing fails or leaves a face without
@@ -166,8 +185,9 @@ def tessellate(
     """
     from OCP.BRepMesh import BRepMesh_IncrementalMesh
     from OCP.BRepTools import BRepTools
+    from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMap
     from OCP.TopAbs import TopAbs_FACE, TopAbs_REVERSED
-    from OCP.TopExp import TopExp_Explorer
+    from OCP.TopExp import TopExp, TopExp_Explorer
     from OCP.TopoDS import TopoDS
 
     if linear_deflection_mm <= 0 or angular_deflection_rad <= 0:
@@ -178,8 +198,11 @@ def tessellate(
     )
     if not mesher.IsDone():
         raise GeometryError("FC_MESH_FAILED", details={"reason": "BRepMesh did not finish"})
+    face_map = IndexedMap()
+    TopExp.MapShapes_s(shape, TopAbs_FACE, face_map)
     all_nodes: list[np.ndarray] = []
     all_faces: list[np.ndarray] = []
+    all_ids: list[np.ndarray] = []
     offset = 0
     explorer = TopExp_Explorer(shape, TopAbs_FACE)
     while explorer.More():
@@ -187,6 +210,7 @@ def tessellate(
         nodes, faces = _face_arrays(face, face.Orientation() == TopAbs_REVERSED)
         all_nodes.append(nodes)
         all_faces.append(faces + offset)
+        all_ids.append(np.full(faces.shape[0], face_map.FindIndex(face) - 1, dtype=np.int64))
         offset += nodes.shape[0]
         explorer.Next()
     if not all_faces:
@@ -196,4 +220,5 @@ def tessellate(
         np.concatenate(all_faces),
         linear_deflection_mm,
         angular_deflection_rad,
+        np.concatenate(all_ids),
     )
