@@ -30,6 +30,7 @@ from cadml.services.auth import TokenIssuer
 from cadml.services.design_jobs import DesignJobService
 from cadml.services.design_worker import DesignJobHandler
 from cadml.services.job_events import JobEvents
+from cadml.services.physics_jobs import PhysicsJobService
 from cadml.settings import Settings
 
 __all__ = [
@@ -113,6 +114,7 @@ class Runtime:
     limiter: RateLimiter
     accounts: AccountService
     designs: DesignJobService
+    physics: PhysicsJobService
     queue: JobQueue
     started: bool = field(default=False)
 
@@ -233,6 +235,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         limiter=_build_limiter(settings),
         accounts=AccountService(users, api_keys, tokens),
         designs=designs,
+        physics=PhysicsJobService(designs),
         queue=queue,
     )
 

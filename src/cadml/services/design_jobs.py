@@ -131,27 +131,48 @@ class DesignJobService:
             ValidationError: ``VALIDATION_DESIGN_NOT_READY`` if it has not succeeded (or
                 is not a design), or a bad process, material or option.
         """
+        design, brep = self.design_brep(design_job_id, principal)
+        default_material = (design.metrics or {}).get("material")
+        canonical = canonicalize_check_request(
+            design.id, brep.storage_key, body, default_material=default_material
+        )
+        return self.submit(CHECK_JOB_KIND, canonical, principal, request_id=request_id)
+
+    def design_brep(
+        self, design_job_id: str, principal: Principal, field: str = "design_id"
+    ) -> tuple[Any, Any]:
+        """A finished design visible to the principal and its exact BREP artefact record.
+
+        Raises:
+            NotFoundError: ``NOT_FOUND_JOB`` if the design is not visible.
+            ValidationError: ``VALIDATION_DESIGN_NOT_READY`` unless it is a design job
+                that succeeded and has a BREP artefact; ``details["field"]`` is ``field``.
+        """
         design = self.get_job(design_job_id, principal)
         if design.kind not in _DESIGN_KINDS or str(design.status) != "succeeded":
             raise ValidationError(
                 "VALIDATION_DESIGN_NOT_READY",
-                details={
-                    "field": "design_id",
-                    "design_id": design_job_id,
-                    "status": str(design.status),
-                },
+                details={"field": field, "design_id": design_job_id, "status": str(design.status)},
             )
         brep = [a for a in self.artefacts.list_for_job(design.id) if a.kind == "brep"]
         if not brep:
             raise ValidationError(
                 "VALIDATION_DESIGN_NOT_READY",
-                details={"field": "design_id", "design_id": design_job_id, "status": "no brep"},
+                details={"field": field, "design_id": design_job_id, "status": "no brep"},
             )
-        default_material = (design.metrics or {}).get("material")
-        canonical = canonicalize_check_request(
-            design.id, brep[0].storage_key, body, default_material=default_material
-        )
-        return self._submit(CHECK_JOB_KIND, canonical, principal, None, request_id)
+        return design, brep[0]
+
+    def submit(
+        self,
+        kind: str,
+        canonical: dict[str, Any],
+        principal: Principal,
+        *,
+        idempotency_key: str | None = None,
+        request_id: str | None = None,
+    ) -> tuple[Any, bool]:
+        """Record a job of ``kind`` for an already canonical request and queue it."""
+        return self._submit(kind, canonical, principal, idempotency_key, request_id)
 
     def _submit(
         self,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
-from fastapi.responses import JSONResponse
 
 from cadml.api.deps import MetricsDep, RuntimeDep, WriterDep
-from cadml.api.schemas import CheckIn, ErrorOut, JobAccepted, ParamsDesignIn, job_out
+from cadml.api.job_wait import accepted, finish_or_accept
+from cadml.api.schemas import CheckIn, ErrorOut, JobAccepted, ParamsDesignIn
 from cadml.designs.catalog import describe_families
 from cadml.designs.upload import MAX_UPLOAD_BYTES, UNITS
 from cadml.errors import ValidationError
@@ -24,7 +24,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 _UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (401, 403, 409, 413, 415, 422, 429)
 }
-_TERMINAL = ("succeeded", "failed", "cancelled")
 _CHUNK = 1024 * 1024
 
 
@@ -72,27 +71,7 @@ def submit_params(
         idempotency_key=_check_key(idempotency_key),
         request_id=request.state.request_id,
     )
-    return _accepted(job, created, response, metrics)
-
-
-def _accepted(job: Any, created: bool | None, response: Response, metrics: Any) -> JobAccepted:
-    """A 202 body for ``job``; ``created`` None means "already counted, not a replay"."""
-    if created:
-        metrics.jobs_submitted.labels(kind=job.kind).inc()
-    elif created is not None:
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
-    return JobAccepted(
-        job_id=job.id,
-        request_id=job.request_id,
-        status=str(job.status),
-        links={
-            "self": f"/api/v1/jobs/{job.id}",
-            "artefacts": f"/api/v1/jobs/{job.id}/artefacts",
-            "progress_stream": f"/api/v1/jobs/{job.id}/progress/stream",
-            "progress_ws": f"/api/v1/ws/jobs/{job.id}/progress",
-        },
-    )
+    return accepted(job, created, response, metrics)
 
 
 async def _read_capped(file: UploadFile) -> bytes:
@@ -160,7 +139,8 @@ async def submit_upload(
         "material": material,
         "process": process,
     }
-    job, created = runtime.designs.submit_upload(
+    job, created = await asyncio.to_thread(
+        runtime.designs.submit_upload,
         data,
         file.filename or "upload",
         fields,
@@ -168,7 +148,7 @@ async def submit_upload(
         idempotency_key=_check_key(idempotency_key),
         request_id=request.state.request_id,
     )
-    return _accepted(job, created, response, metrics)
+    return accepted(job, created, response, metrics)
 
 
 @router.post(
@@ -177,7 +157,7 @@ async def submit_upload(
     status_code=status.HTTP_202_ACCEPTED,
     summary="Check a finished design for manufacturability",
 )
-def check_design(
+async def check_design(
     design_id: str,
     body: CheckIn,
     request: Request,
@@ -195,22 +175,18 @@ def check_design(
     runs as a job; if it finishes within ``wait`` seconds the answer is 200 with the
     job and its report (``metrics.manufacturability``), else 202 with where to poll.
     """
-    job, created = runtime.designs.submit_check(
+    job, created = await asyncio.to_thread(
+        runtime.designs.submit_check,
         design_id,
         body.model_dump(exclude_none=True),
         principal,
         request_id=request.state.request_id,
     )
-    if created:
-        metrics.jobs_submitted.labels(kind=job.kind).inc()
-    deadline = time.monotonic() + wait
-    while str(job.status) not in _TERMINAL and time.monotonic() < deadline:
-        time.sleep(0.02)
-        job = runtime.designs.get_job(job.id, principal)
-    if str(job.status) in _TERMINAL:
-        return JSONResponse(
-            job_out(job).model_dump(mode="json"),
-            status_code=200,
-            headers={"Location": f"/api/v1/jobs/{job.id}"},
-        )
-    return _accepted(job, None, response, metrics)
+    return await finish_or_accept(
+        job,
+        created,
+        lookup=lambda job_id: runtime.designs.get_job(job_id, principal),
+        wait_s=wait,
+        response=response,
+        metrics=metrics,
+    )
