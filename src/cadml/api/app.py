@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for router in (
         routes.auth.router,
         routes.designs.router,
+        routes.physics.router,
         routes.jobs.router,
         routes.progress.router,
         routes.progress.ws_router,

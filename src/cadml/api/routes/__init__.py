@@ -1,5 +1,5 @@
 """The API's routers, one module per resource."""
 
-from cadml.api.routes import artefacts, auth, designs, health, jobs, progress
+from cadml.api.routes import artefacts, auth, designs, health, jobs, physics, progress
 
-__all__ = ["artefacts", "auth", "designs", "health", "jobs", "progress"]
+__all__ = ["artefacts", "auth", "designs", "health", "jobs", "physics", "progress"]
