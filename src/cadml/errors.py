@@ -10,7 +10,7 @@ declare theirs next to their text, in their domain's catalogue module).
 The tree::
 
     CadmlError                      INTERNAL_ERROR
-    ├── ValidationError (ValueError) VALIDATION_*, AI_*, UPLOAD_*, DFM_*, DRAWING_*
+    ├── ValidationError (ValueError) VALIDATION_*, AI_*, UPLOAD_*, DFM_*, DRAWING_*, PHYSICS_*
     ├── AuthError                   AUTH_* (401)
     │   └── PermissionDeniedError   AUTH_FORBIDDEN (403)
     ├── NotFoundError               NOT_FOUND_*
@@ -211,6 +211,7 @@ _BY_PREFIX: tuple[tuple[str, type[CadmlError]], ...] = (
     ("UPLOAD_INVALID_SOLID", GeometryError),
     ("UPLOAD_", ValidationError),
     ("DFM_", ValidationError),
+    ("PHYSICS_", ValidationError),
     ("TIMEOUT_", JobError),
     ("WORKER_", JobError),
     ("JOB_", JobError),

@@ -1,8 +1,9 @@
-"""Physics domain: materials and (later) mass properties, collision and clearance.
+"""Physics domain: materials, mass properties, collision, clearance and robot checks.
 
 Pure and kernel-free at import time: the API process imports it to validate requests.
 """
 
+from cadml.physics.inertia import MassProperties, combine, parallel_axis
 from cadml.physics.materials import (
     CATEGORIES,
     NUMERIC_FIELDS,
@@ -16,17 +17,34 @@ from cadml.physics.materials import (
     materials_table,
     parse_table,
 )
+from cadml.physics.polyhedral import mesh_mass_properties
+from cadml.physics.robot import (
+    GripperReport,
+    PayloadReport,
+    RobotSpec,
+    gripper_force,
+    payload_check,
+)
 
 __all__ = [
     "CATEGORIES",
     "NUMERIC_FIELDS",
     "PROCESSES",
     "PROCESS_CATEGORIES",
+    "GripperReport",
+    "MassProperties",
     "Material",
+    "PayloadReport",
+    "RobotSpec",
     "check_process",
+    "combine",
     "get_material",
+    "gripper_force",
     "list_materials",
     "materials_for_process",
     "materials_table",
+    "mesh_mass_properties",
+    "parallel_axis",
     "parse_table",
+    "payload_check",
 ]

@@ -18,6 +18,7 @@ from cadml.api.deps import MetricsDep, RuntimeDep, WriterDep
 from cadml.api.job_wait import finish_or_accept
 from cadml.api.schemas import ErrorOut
 from cadml.physics.materials import materials_table
+from cadml.physics.robot_request import robot_check
 
 __all__ = ["router"]
 
@@ -188,3 +189,32 @@ async def collision_clearance(
         metrics,
         wait,
     )
+
+
+@router.post("/robot-check", responses=_ERRORS, summary="Robot payload and gripper checks")
+def robot_check_route(
+    principal: WriterDep,
+    body: Annotated[
+        dict[str, Any],
+        Body(
+            examples=[
+                {
+                    "payload": {"mass_kg": 5.0, "center_of_mass_m": [0, 0, 0.1]},
+                    "robot": {
+                        "name": "UR10e",
+                        "rated_payload_kg": 12.5,
+                        "max_com_offset_m": 0.3,
+                        "max_wrist_moment_nm": [30, 30, 20],
+                    },
+                    "acceleration_m_s2": 5.0,
+                    "gripper": {"friction_coefficient": 0.4, "safety_factor": 2, "n_fingers": 2},
+                }
+            ]
+        ),
+    ],
+) -> dict[str, Any]:
+    """Payload feasibility (mass, centre-of-mass offset or load diagram, static and
+    dynamic wrist moments, wrist inertia; each with its utilisation and a coded reason
+    when exceeded) and the normal force a friction grip needs under the acceleration
+    with the safety factor. The payload is in the flange frame, in metres."""
+    return robot_check(body)
