@@ -16,7 +16,8 @@ The tree::
     ├── NotFoundError               NOT_FOUND_*
     ├── ConflictError               IDEMPOTENCY_CONFLICT, JOB_INVALID_TRANSITION, USER_EXISTS
     ├── RateLimitedError            RATE_LIMITED
-    ├── GeometryError               FC_*, DRAWING_HLR_FAILED, UPLOAD_INVALID_SOLID
+    ├── GeometryError               FC_*, DRAWING_HLR_FAILED, UPLOAD_INVALID_SOLID,
+    │                               PHYSICS_COLLISION_EXACT_FAILED
     ├── JobError                    TIMEOUT_WORKER, WORKER_*, JOB_*
     ├── StorageError                STORAGE_*
     ├── ServiceUnavailableError     DB_UNAVAILABLE, BROKER_UNAVAILABLE, REDIS_UNAVAILABLE
@@ -211,6 +212,7 @@ _BY_PREFIX: tuple[tuple[str, type[CadmlError]], ...] = (
     ("UPLOAD_INVALID_SOLID", GeometryError),
     ("UPLOAD_", ValidationError),
     ("DFM_", ValidationError),
+    ("PHYSICS_COLLISION_EXACT_FAILED", GeometryError),
     ("PHYSICS_", ValidationError),
     ("TIMEOUT_", JobError),
     ("WORKER_", JobError),

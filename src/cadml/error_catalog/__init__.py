@@ -16,13 +16,25 @@ from cadml.error_catalog import (
     families,
     families_rotary,
     families_standard,
+    physics_collision,
+    physics_mass,
     upload,
 )
 from cadml.error_catalog.spec import ErrorSpec, Suggestion, suggestion
 
 __all__ = ["CATALOG", "DOMAIN_STATUS", "ErrorSpec", "Suggestion", "suggestion"]
 
-_DOMAINS = (core, families, families_rotary, families_standard, upload, dfm, drawing)
+_DOMAINS = (
+    core,
+    families,
+    families_rotary,
+    families_standard,
+    upload,
+    dfm,
+    drawing,
+    physics_mass,
+    physics_collision,
+)
 
 
 def _merge() -> dict[str, ErrorSpec]:
