@@ -16,7 +16,7 @@ import sys
 import click
 
 import cadml
-from cadml.cli import admin, db, design, jobs, server
+from cadml.cli import admin, db, design, jobs, physics, server
 from cadml.errors import CadmlError
 
 __all__ = ["cli", "main"]
@@ -37,6 +37,7 @@ cli.add_command(server.serve)
 cli.add_command(server.worker)
 cli.add_command(admin.admin)
 cli.add_command(design.design)
+cli.add_command(physics.physics)
 cli.add_command(jobs.jobs)
 cli.add_command(db.db)
 

@@ -113,6 +113,10 @@ class DesignJobHandler:
         """Run the job's flow; returns the artefact rows to record and the metrics."""
         kind = payload.get("kind", "design.params")
         canonical = dict(payload["canonical"])
+        if kind.startswith("physics."):
+            from cadml.services.physics_flows import run_physics
+
+            return [], run_physics(kind, canonical, self.store.get, report)
         if kind == "design.check":
             from cadml.geometry.check_flow import run_check
 
