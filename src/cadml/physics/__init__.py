@@ -3,6 +3,7 @@
 Pure and kernel-free at import time: the API process imports it to validate requests.
 """
 
+from cadml.physics.clearance import ClearancePart, ClearanceReport, PairClearance, clearance
 from cadml.physics.inertia import MassProperties, combine, parallel_axis
 from cadml.physics.materials import (
     CATEGORIES,
@@ -31,12 +32,16 @@ __all__ = [
     "NUMERIC_FIELDS",
     "PROCESSES",
     "PROCESS_CATEGORIES",
+    "ClearancePart",
+    "ClearanceReport",
     "GripperReport",
     "MassProperties",
     "Material",
+    "PairClearance",
     "PayloadReport",
     "RobotSpec",
     "check_process",
+    "clearance",
     "combine",
     "get_material",
     "gripper_force",
