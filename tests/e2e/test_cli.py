@@ -25,7 +25,7 @@ def run(args: list[str], env: dict[str, str], **kw) -> subprocess.CompletedProce
 
 def test_help_teaches_every_command(env):
     out = run(["--help"], env).stdout
-    for command in ("serve", "worker", "admin", "design", "jobs", "db"):
+    for command in ("serve", "worker", "admin", "design", "physics", "jobs", "db"):
         assert command in out
     assert "CADML_" in out
     params_help = run(["design", "params", "--help"], env).stdout
@@ -114,7 +114,88 @@ def test_design_params_json_and_families(env, tmp_path: Path):
         20 * 20 * 5 - 3.141592653589793 * 9 * 5, rel=1e-9
     )
     assert sorted(p.suffix.lower() for p in out.iterdir()) == sorted(
-        [".step", ".stl", ".glb", ".brep", ".fcstd", ".json"]
+        [".step", ".stl", ".glb", ".brep", ".fcstd", ".svg", ".pdf", ".json"]
     )
     fams = run(["design", "families"], env).stdout
     assert "prism_with_hole" in fams and "hole_diameter" in fams
+
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "cad"
+
+
+def test_design_upload_writes_artefacts_and_reports(env, tmp_path):
+    out = tmp_path / "up"
+    r = run(
+        [
+            "design",
+            "upload",
+            str(CORPUS / "cube2_ascii.stl"),
+            "--units",
+            "in",
+            "-p",
+            "fdm_printing",
+            "-m",
+            "pla",
+            "-o",
+            str(out),
+            "--json",
+        ],
+        env,
+    )
+    assert r.returncode == 0, r.stderr
+    import json
+
+    summary = json.loads(r.stdout)
+    assert summary["metrics"]["volume_mm3"] == pytest.approx((2 * 25.4) ** 3, rel=1e-9)
+    assert summary["metrics"]["import"]["units_source"] == "request"
+    assert summary["metrics"]["manufacturability"]["process"] == "fdm_printing"
+    assert {p.suffix for p in out.iterdir()} >= {".step", ".stl", ".svg", ".pdf", ".json"}
+    bad = run(["design", "upload", str(CORPUS / "noise.step"), "-o", str(out)], env)
+    assert bad.returncode != 0
+    assert "UPLOAD_" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_physics_mass_and_collide(env, tmp_path):
+    import json
+
+    r = run(
+        [
+            "physics",
+            "mass",
+            str(CORPUS / "cube20_binary.stl"),
+            "--units",
+            "mm",
+            "--density",
+            "1000",
+            "--json",
+        ],
+        env,
+    )
+    assert r.returncode == 0, r.stderr
+    mass = json.loads(r.stdout)
+    # A 20 mm cube at 1000 kg/m³: 8 g, I = m a²/6 about its centre.
+    assert mass["mass_kg"] == pytest.approx(0.008, rel=1e-9)
+    assert mass["inertia_kg_m2"][0][0] == pytest.approx(0.008 * 0.02**2 / 6, rel=1e-9)
+    assembly = tmp_path / "asm.json"
+    shift = [[1, 0, 0, 15], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]
+    source = str(CORPUS / "cube20_binary.stl")
+    assembly.write_text(
+        json.dumps(
+            {
+                "parts": [
+                    {"id": "a", "file": source},
+                    {"id": "b", "file": source, "transform_mm": shift},
+                ]
+            }
+        )
+    )
+    r = run(["physics", "collide", str(assembly), "--json"], env)
+    assert r.returncode == 0, r.stderr
+    (pair,) = json.loads(r.stdout)["pairs"]
+    assert pair["volume_mm3"] == pytest.approx(5 * 20 * 20, rel=1e-6)
+    human = run(["physics", "collide", str(assembly)], env)
+    assert "a × b: overlap" in human.stdout
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"parts": [{"file": source}]}))
+    r = run(["physics", "collide", str(broken)], env)
+    assert r.returncode != 0 and "VALIDATION_INVALID_VALUE" in r.stderr

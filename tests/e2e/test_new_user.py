@@ -115,7 +115,7 @@ def test_new_user_flow(server):
         job = _wait(client, r.json()["job_id"])
         assert job["status"] == "succeeded", job
         runs.append(_download_all(client, job["id"]))
-    assert set(runs[0]) == {"step", "stl", "glb", "brep", "fcstd"}
+    assert set(runs[0]) == {"step", "stl", "glb", "brep", "fcstd", "drawing_svg", "drawing_pdf"}
     assert {k: hashlib.sha256(v[1]).hexdigest() for k, v in runs[0].items()} == {
         k: hashlib.sha256(v[1]).hexdigest() for k, v in runs[1].items()
     }

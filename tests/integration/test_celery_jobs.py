@@ -150,7 +150,15 @@ def test_design_job_runs_on_a_cadml_worker(broker, amqp_url, redis_url, tmp_path
             job = client.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
             assert job["status"] == "succeeded"
             arts = client.get(f"/api/v1/jobs/{job_id}/artefacts", headers=headers).json()
-            assert {a["kind"] for a in arts} == {"step", "stl", "glb", "brep", "fcstd"}
+            assert {a["kind"] for a in arts} == {
+                "step",
+                "stl",
+                "glb",
+                "brep",
+                "fcstd",
+                "drawing_svg",
+                "drawing_pdf",
+            }
     finally:
         _stop(worker)
         runtime.stop()

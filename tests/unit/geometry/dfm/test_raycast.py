@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 import trimesh
 
-from cadml.geometry.dfm.raycast import MISS, cast_rays, split_long_triangles
+from cadml.geometry.dfm.raycast import (
+    MISS,
+    RayTree,
+    cast_rays,
+    first_fitting_limit,
+    split_long_triangles,
+)
 
 
 def _brute_force(origins, directions, tris, t_min):
@@ -73,6 +79,79 @@ def test_split_keeps_area_and_bounds_edges() -> None:
     area = 0.5 * np.linalg.norm(np.cross(out[:, 1] - out[:, 0], out[:, 2] - out[:, 0]), axis=1)
     assert np.bincount(parent, weights=area).tolist() == pytest.approx([15.0, 0.5], abs=1e-12)
     assert (np.diff(parent) >= 0).all()
+
+
+def _split_every_round(tris, max_edge):
+    """The reference bisection: split the whole set each round, stably re-sort by parent."""
+    parent = np.arange(tris.shape[0])
+    for _ in range(64):
+        edges = np.stack(
+            [np.linalg.norm(tris[:, (i + 1) % 3, :3] - tris[:, i, :3], axis=1) for i in range(3)],
+            axis=1,
+        )
+        longest = np.argmax(edges, axis=1)
+        long_ = edges[np.arange(tris.shape[0]), longest] > max_edge
+        if not long_.any():
+            break
+        t, k = tris[long_], longest[long_]
+        rows = np.arange(t.shape[0])
+        a, b, c = t[rows, k], t[rows, (k + 1) % 3], t[rows, (k + 2) % 3]
+        mid = 0.5 * (a + b)
+        tris = np.concatenate([tris[~long_], np.stack([a, mid, c], 1), np.stack([mid, b, c], 1)])
+        parent = np.concatenate([parent[~long_], parent[long_], parent[long_]])
+        order = np.argsort(parent, kind="stable")
+        tris, parent = tris[order], parent[order]
+    return tris, parent
+
+
+@pytest.mark.parametrize("columns", [3, 5])
+def test_split_matches_the_reference_bit_for_bit(columns: int) -> None:
+    rng = np.random.default_rng(11)
+    for trial in range(40):
+        tris = rng.normal(size=(int(rng.integers(1, 30)), 3, columns)) * rng.uniform(0.1, 4.0)
+        if trial % 2:
+            tris = np.round(tris)  # right angles and equal edges: ties in the longest edge
+        max_edge = float(rng.uniform(0.3, 3.0))
+        out, parent = split_long_triangles(tris, max_edge)
+        ref, ref_parent = _split_every_round(tris, max_edge)
+        assert np.array_equal(out, ref) and np.array_equal(parent, ref_parent)
+
+
+def test_first_fitting_limit_matches_splitting_for_each_limit() -> None:
+    rng = np.random.default_rng(12)
+    for _ in range(60):
+        tris = rng.normal(size=(int(rng.integers(1, 20)), 3, 3)) * rng.uniform(0.5, 4.0)
+        limits = float(rng.uniform(0.2, 1.0)) * 1.3 ** np.arange(12)
+        max_pieces = int(rng.integers(1, 400))
+        counts = [split_long_triangles(tris, s)[0].shape[0] for s in limits]
+        expected = next((i for i, c in enumerate(counts) if c <= max_pieces), len(limits))
+        assert first_fitting_limit(tris, limits, max_pieces) == expected
+
+
+def test_tree_descent_finds_every_box_the_flat_slab_test_finds() -> None:
+    sphere = trimesh.creation.icosphere(subdivisions=3, radius=10.0)
+    tris = np.asarray(sphere.triangles)
+    tree = RayTree(tris, np.arange(len(tris)) // 40)
+    rng = np.random.default_rng(13)
+    origins = rng.uniform(-12.0, 12.0, size=(200, 3))
+    dirs = np.zeros((200, 3))
+    dirs[np.arange(200), rng.integers(0, 3, 200)] = 1.0  # axis-parallel rays too
+    dirs[100:] = rng.normal(size=(100, 3))
+    dirs /= np.linalg.norm(dirs, axis=1)[:, None]
+    node, ray = tree.descend(origins, dirs, 0.0)
+    found = set(zip(node.tolist(), ray.tolist(), strict=True))
+    lo, hi = tree.lo, tree.hi
+    for r in range(200):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t0 = (lo - origins[r]) / dirs[r]
+            t1 = (hi - origins[r]) / dirs[r]
+        inside = (origins[r] >= lo) & (origins[r] <= hi)
+        still = dirs[r] == 0.0
+        near = np.where(still, np.where(inside, -np.inf, np.inf), np.minimum(t0, t1))
+        far = np.where(still, np.where(inside, np.inf, -np.inf), np.maximum(t0, t1))
+        enter, leave = near.max(axis=1), far.min(axis=1)
+        flat = set(np.nonzero((enter <= leave) & (leave >= 0.0))[0].tolist())
+        assert {n for n, rr in found if rr == r} == flat
 
 
 def test_closest_points_on_triangles_match_trimesh() -> None:
