@@ -107,7 +107,7 @@ def _write_result(
 
 @click.group()
 def design() -> None:
-    """Generate parametric parts."""
+    """Generate parametric parts and import CAD files."""
 
 
 @design.command("families")
