@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cadml.errors import ValidationError
-from cadml.geometry.dfm.raycast import RayTree, split_long_triangles
+from cadml.geometry.dfm.raycast import RayTree, first_fitting_limit, split_long_triangles
 
 __all__ = ["FaceInfo", "PartModel", "build_model"]
 
@@ -224,6 +224,25 @@ def _face_info(face: Any, area: float) -> FaceInfo:
     return FaceInfo("other", area)
 
 
+def _fitting_spacing(
+    augmented: npt.NDArray[np.float64], spacing: float, longest_edge: float, max_samples: int
+) -> float:
+    """The first of ``spacing * 1.3**k`` that splits into at most ``max_samples`` pieces,
+    or the first that reaches the mesh's longest edge."""
+    candidates = [spacing]
+    while candidates[-1] < longest_edge:
+        candidates.append(candidates[-1] * 1.3)
+    index = first_fitting_limit(augmented, np.array(candidates), max_samples)
+    if index is not None:
+        return candidates[min(index, len(candidates) - 1)]
+    # Pathological mesh (64 rounds of bisection): split for each candidate in turn.
+    while True:
+        pieces, _ = split_long_triangles(augmented, spacing)
+        if pieces.shape[0] <= max_samples or spacing >= longest_edge:
+            return spacing
+        spacing *= 1.3
+
+
 def build_model(
     shape: Any, deflection_mm: float, spacing_mm: float | None, max_samples: int
 ) -> PartModel:
@@ -281,11 +300,8 @@ def build_model(
     )
     spacing = spacing_mm if spacing_mm is not None else math.sqrt(2.0 * total_area / max_samples)
     longest_edge = float(np.linalg.norm(triangles - np.roll(triangles, 1, axis=1), axis=2).max())
-    while True:
-        pieces, parent = split_long_triangles(augmented, spacing)
-        if pieces.shape[0] <= max_samples or spacing >= longest_edge:
-            break
-        spacing *= 1.3
+    spacing = _fitting_spacing(augmented, spacing, longest_edge, max_samples)
+    pieces, parent = split_long_triangles(augmented, spacing)
     if pieces.shape[0] > max_samples:
         pieces, parent = _thin_out(pieces, parent, triangle_face, max_samples)
     info = tuple(
