@@ -243,6 +243,9 @@ def bench_collision(parts: int, overlaps: int, repeats: int, seed: int) -> dict[
             "trimesh_pairs": len(theirs),
             "colliding_pairs_equal_trimesh_pairs": ours == theirs,
         },
+        "pair_volumes_mm3": {
+            f"{p.part_a}-{p.part_b}": p.volume_mm3 for p in report.pairs if p.kind == "overlap"
+        },
         "platform": platform.platform(),
     }
 
@@ -292,6 +295,7 @@ def _table(r: dict[str, Any]) -> str:
             str(r["pairs"]["colliding_pairs_equal_trimesh_pairs"]),
         ),
     ]
+    rows += [(f"  volume {pair} (mm3)", repr(v)) for pair, v in r["pair_volumes_mm3"].items()]
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)
 

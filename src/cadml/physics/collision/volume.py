@@ -6,6 +6,13 @@ volume it yields the intersection's surface area (for the depth estimate ``2V/S`
 thickness of a thin slab), its centroid, and the B-rep faces of each part that bound the
 intersection: manifold3d carries every input triangle's face id, and its mesh id and
 placement, into the result, so the faces involved are read off the result's triangles.
+
+Cost: the boolean itself dominates (1-8 ms for two 3-5k-triangle solids that overlap
+deeply, on 2 cores; manifold3d already spreads one boolean over the cores, so running
+pairs on threads gains nothing). Clipping the solids to the common box first does not
+pay: each clip is a boolean of its own, as dear as the intersection (``trim_by_plane``
+on 12 planes measured 5-8x slower in all). Reading the result back (mesh, faces,
+centroid) is kept to vectorised numpy, about 0.2 ms a pair.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from cadml.physics.collision.cache import CachedGeometry
 __all__ = ["Interference", "intersect"]
 
 _SAME_POSE_ATOL = 1e-9
+_IDENTITY = np.eye(4)[:3, :4]
 
 
 @dataclass(frozen=True)
@@ -47,15 +55,27 @@ class Interference:
 
 
 def _centroid(vertices: npt.NDArray[np.float64], triangles: npt.NDArray[np.int64]) -> np.ndarray:
-    corners = vertices[triangles]
     origin = vertices.mean(axis=0)
-    rel = corners - origin
-    six_volumes = np.einsum("ij,ij->i", rel[:, 0], np.cross(rel[:, 1], rel[:, 2]))
+    rel = vertices - origin
+    a, b, c = rel[triangles[:, 0]], rel[triangles[:, 1]], rel[triangles[:, 2]]
+    six_volumes = (
+        a[:, 0] * (b[:, 1] * c[:, 2] - b[:, 2] * c[:, 1])
+        + a[:, 1] * (b[:, 2] * c[:, 0] - b[:, 0] * c[:, 2])
+        + a[:, 2] * (b[:, 0] * c[:, 1] - b[:, 1] * c[:, 0])
+    )
     total = six_volumes.sum()
     if total == 0.0:
         return np.asarray(origin, dtype=np.float64)
-    weighted = (six_volumes[:, None] * rel.sum(axis=1)).sum(axis=0) / (4.0 * total)
+    weighted = (six_volumes @ (a + b + c)) / (4.0 * total)
     return np.asarray(origin + weighted, dtype=np.float64)
+
+
+def _same_pose(pose: npt.NDArray[np.float64]) -> bool:
+    return bool(np.abs(pose - _IDENTITY).max() <= _SAME_POSE_ATOL)
+
+
+def _run_faces(face_ids: npt.NDArray[np.int64], begin: int, end: int) -> npt.NDArray[np.int64]:
+    return np.unique(face_ids[begin:end])
 
 
 def intersect(
@@ -82,25 +102,24 @@ def intersect(
     volume = float(common.volume())
     area = float(common.surface_area())
     result = common.to_mesh64()
-    vertices = np.asarray(result.vert_properties, dtype=np.float64)[:, :3]
-    triangles = np.asarray(result.tri_verts, dtype=np.int64)
-    face_ids = np.asarray(result.face_id, dtype=np.int64)
-    starts = np.asarray(result.run_index, dtype=np.int64) // 3
-    originals = np.asarray(result.run_original_id, dtype=np.int64)
+    vertices = np.asarray(result.vert_properties)
+    if vertices.shape[1] != 3:
+        vertices = vertices[:, :3]
+    triangles = np.asarray(result.tri_verts)
+    face_ids = np.asarray(result.face_id)
+    starts = (np.asarray(result.run_index) // 3).tolist()
+    originals = np.asarray(result.run_original_id).tolist()
     poses = np.asarray(result.run_transform, dtype=np.float64)
-    faces_a: set[int] = set()
-    faces_b: set[int] = set()
-    identity = np.eye(4)[:3, :4]
-    for run, original in enumerate(originals.tolist()):
-        run_faces = face_ids[starts[run] : starts[run + 1]].tolist()
-        pose = poses[run].T
-        if original == geo_a.original_id and np.allclose(pose, identity, atol=_SAME_POSE_ATOL):
-            faces_a.update(run_faces)
+    chunks_a: list[npt.NDArray[np.int64]] = []
+    chunks_b: list[npt.NDArray[np.int64]] = []
+    for run, original in enumerate(originals):
+        if original == geo_a.original_id and _same_pose(poses[run].T):
+            chunks_a.append(_run_faces(face_ids, starts[run], starts[run + 1]))
         elif original == geo_b.original_id:
-            faces_b.update(run_faces)
-    if geo_a.original_id == geo_b.original_id and np.allclose(
-        placement, identity, atol=_SAME_POSE_ATOL
-    ):
+            chunks_b.append(_run_faces(face_ids, starts[run], starts[run + 1]))
+    faces_a = _sorted_ids(chunks_a)
+    faces_b = _sorted_ids(chunks_b)
+    if geo_a.original_id == geo_b.original_id and _same_pose(placement):
         faces_b = faces_a  # the same solid at the same pose: both runs look like the first
     local = _centroid(vertices, triangles)
     centroid = transform_a[:3, :3] @ local + transform_a[:3, 3]
@@ -108,6 +127,13 @@ def intersect(
         volume,
         area,
         (float(centroid[0]), float(centroid[1]), float(centroid[2])),
-        tuple(sorted(faces_a)),
-        tuple(sorted(faces_b)),
+        faces_a,
+        faces_b,
     )
+
+
+def _sorted_ids(chunks: list[npt.NDArray[np.int64]]) -> tuple[int, ...]:
+    if not chunks:
+        return ()
+    merged = chunks[0] if len(chunks) == 1 else np.unique(np.concatenate(chunks))
+    return tuple(int(f) for f in merged.tolist())
