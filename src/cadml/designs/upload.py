@@ -37,6 +37,7 @@ from typing import Any
 
 from cadml.designs.params import DEFAULT_MATERIAL, DEFAULT_PROCESS, PARAM_DECIMALS
 from cadml.errors import ValidationError
+from cadml.geometry.importers.detect import EXTENSIONS
 from cadml.physics.materials import check_process, get_material
 
 __all__ = [
@@ -48,21 +49,6 @@ __all__ = [
     "part_name",
 ]
 
-EXTENSIONS: dict[str, str] = {
-    ".step": "step",
-    ".stp": "step",
-    ".p21": "step",
-    ".iges": "iges",
-    ".igs": "iges",
-    ".brep": "brep",
-    ".brp": "brep",
-    ".stl": "stl",
-    ".obj": "obj",
-    ".3mf": "3mf",
-    ".dxf": "dxf",
-    ".fcstd": "fcstd",
-}
-"""File-name extensions (lower case) and the format each one means."""
 
 UNITS = ("mm", "cm", "m", "in", "ft")
 """Length units an upload may declare."""
