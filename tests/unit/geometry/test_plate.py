@@ -6,26 +6,15 @@ import math
 from typing import Any
 
 import pytest
+from family_checks import FamilyChecks, exact_volume
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from OCP.BRepCheck import BRepCheck_Analyzer
-from OCP.BRepGProp import BRepGProp
-from OCP.GProp import GProp_GProps
 
-from cadml.designs.params import canonical_values
-from cadml.errors import ValidationError
 from cadml.geometry.generators.plate import SPEC, edge_distance_mm, hole_centres
-from cadml.geometry.metrics import solids_of
 from cadml.physics.materials import get_material
 
 REL = 1e-9
 MATERIALS = ("aluminum_6061", "steel", "abs")
-
-
-def exact_volume(shape: Any) -> float:
-    props = GProp_GProps()
-    BRepGProp.VolumeProperties_s(shape, props)
-    return props.Mass()
 
 
 def oracle(length: float, width: float, t: float, radius: float, n: int, d: float) -> float:
@@ -33,23 +22,8 @@ def oracle(length: float, width: float, t: float, radius: float, n: int, d: floa
     return (length * width - (4 - math.pi) * radius**2 - n * math.pi * (d / 2) ** 2) * t
 
 
-def checked(params: dict[str, Any]) -> dict[str, Any]:
-    values = canonical_values(SPEC, params)
-    SPEC.check(values, get_material(values["material"]))
-    return values
-
-
-def build_solid(values: dict[str, Any]) -> Any:
-    shape = SPEC.build(values)
-    assert BRepCheck_Analyzer(shape).IsValid()
-    assert len(solids_of(shape)) == 1
-    return shape
-
-
-def error_of(params: dict[str, Any]) -> ValidationError:
-    with pytest.raises(ValidationError) as info:
-        checked(params)
-    return info.value
+FAMILY = FamilyChecks(SPEC)
+checked, build_solid, error_of = FAMILY.checked, FAMILY.build_solid, FAMILY.error_of
 
 
 def test_example_builds_the_closed_form_solid() -> None:
