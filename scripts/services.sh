@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the real services the test suite talks to are installed and running on 127.0.0.1:
-# PostgreSQL, Redis, RabbitMQ, Mosquitto, and Debian's FreeCAD (a cross-checking peer, not a service).
+# PostgreSQL, Redis, RabbitMQ, Mosquitto, InfluxDB, and Debian's FreeCAD (a cross-checking peer, not a service).
 # Idempotent: installs with apt only what is missing, starts only what is stopped.
 set -euo pipefail
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -52,10 +52,23 @@ if ! port_open 1883; then
   wait_port 1883 Mosquitto
 fi
 
+# --- InfluxDB 1.6 (Debian), the twin's time-series adapter ------------------
+if ! port_open 8086; then
+  command -v influxd >/dev/null || { echo "services: installing InfluxDB" >&2; apt_install influxdb; }
+  as_root mkdir -p /var/lib/influxdb /var/log/influxdb
+  as_root chown -R influxdb: /var/lib/influxdb /var/log/influxdb 2>/dev/null || true
+  if id influxdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    setsid su -s /bin/sh influxdb -c "influxd -config /etc/influxdb/influxdb.conf >>/var/log/influxdb/ci.log 2>&1" </dev/null &
+  else
+    sudo setsid influxd -config /etc/influxdb/influxdb.conf >>/tmp/influxd.log 2>&1 </dev/null &
+  fi
+  wait_port 8086 InfluxDB
+fi
+
 # --- FreeCAD 0.20 (Debian), used to cross-check our FCStd and STEP -----------
 if [ ! -d /usr/lib/freecad-python3/lib ]; then
   echo "services: installing Debian's freecad-python3 (cross-check peer)" >&2
   apt_install freecad-python3
 fi
 
-echo "services: PostgreSQL, Redis, RabbitMQ, Mosquitto up on 127.0.0.1; FreeCAD $(ls -d /usr/lib/freecad-python3 2>/dev/null && echo present)" >&2
+echo "services: PostgreSQL, Redis, RabbitMQ, Mosquitto, InfluxDB up on 127.0.0.1; FreeCAD $(ls -d /usr/lib/freecad-python3 2>/dev/null && echo present)" >&2

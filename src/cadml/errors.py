@@ -10,7 +10,8 @@ declare theirs next to their text, in their domain's catalogue module).
 The tree::
 
     CadmlError                      INTERNAL_ERROR
-    ├── ValidationError (ValueError) VALIDATION_*, AI_*, UPLOAD_*, DFM_*, DRAWING_*, PHYSICS_*
+    ├── ValidationError (ValueError) VALIDATION_*, AI_*, UPLOAD_*, DFM_*, DRAWING_*, PHYSICS_*,
+    │                               TWIN_* (other than those below)
     ├── AuthError                   AUTH_* (401)
     │   └── PermissionDeniedError   AUTH_FORBIDDEN (403)
     ├── NotFoundError               NOT_FOUND_*
@@ -19,8 +20,9 @@ The tree::
     ├── GeometryError               FC_*, DRAWING_HLR_FAILED, UPLOAD_INVALID_SOLID,
     │                               PHYSICS_COLLISION_EXACT_FAILED
     ├── JobError                    TIMEOUT_WORKER, WORKER_*, JOB_*
-    ├── StorageError                STORAGE_*
-    ├── ServiceUnavailableError     DB_UNAVAILABLE, BROKER_UNAVAILABLE, REDIS_UNAVAILABLE
+    ├── StorageError                STORAGE_*, TWIN_STORE_*
+    ├── ServiceUnavailableError     DB_UNAVAILABLE, BROKER_UNAVAILABLE, REDIS_UNAVAILABLE,
+    │                               TWIN_INGEST_OVERLOADED, TWIN_MQTT_*
     └── ConfigurationError          CONFIG_*
 
 Examples:
@@ -214,6 +216,10 @@ _BY_PREFIX: tuple[tuple[str, type[CadmlError]], ...] = (
     ("DFM_", ValidationError),
     ("PHYSICS_COLLISION_EXACT_FAILED", GeometryError),
     ("PHYSICS_", ValidationError),
+    ("TWIN_STORE_", StorageError),
+    ("TWIN_INGEST_OVERLOADED", ServiceUnavailableError),
+    ("TWIN_MQTT_", ServiceUnavailableError),
+    ("TWIN_", ValidationError),
     ("TIMEOUT_", JobError),
     ("WORKER_", JobError),
     ("JOB_", JobError),

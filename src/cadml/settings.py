@@ -69,6 +69,31 @@ class Settings(BaseSettings):
     access_token_ttl_s: int = 15 * 60
     refresh_token_ttl_s: int = 7 * 24 * 3600
 
+    # digital twin: time-series store
+    twin_store: Literal["sqlite", "postgres", "influx"] = "sqlite"
+    twin_sqlite_path: Path | None = Field(default=None, description="Default: data_dir/twin.db")
+    twin_postgres_url: str | None = Field(default=None, description="postgresql://... (twin data)")
+    twin_influx_url: str = "http://127.0.0.1:8086"
+    twin_influx_db: str = "cadml"
+    # digital twin: ingest pipeline
+    twin_queue_frames: int = Field(default=200_000, ge=1, description="Bounded ingest queue")
+    twin_batch_size: int = Field(default=5_000, ge=1, description="Frames per store commit")
+    twin_batch_delay_ms: float = Field(default=20.0, gt=0, le=1000, description="Max batch wait")
+    twin_max_future_s: float = Field(default=300.0, ge=0, description="Clock-skew allowance")
+    twin_max_age_s: float = Field(default=30 * 86400.0, ge=0, description="0 accepts any age")
+    twin_max_payload_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    twin_heartbeat_timeout_s: float = Field(default=60.0, gt=0, description="Offline after this")
+    # digital twin: MQTT transport (ingest runs when mqtt_url is set)
+    mqtt_url: str | None = Field(default=None, description="mqtt://host:1883 or mqtts://host:8883")
+    mqtt_topic: str = "twin/telemetry/+"
+    mqtt_share_group: str | None = Field(default=None, description="$share/<group>/... if set")
+    mqtt_client_id: str | None = None
+    mqtt_username: str | None = None
+    mqtt_password: str | None = None
+    mqtt_ca_file: Path | None = None
+    mqtt_cert_file: Path | None = None
+    mqtt_key_file: Path | None = None
+
     # artefact determinism: the timestamp written into every STEP header
     step_timestamp: str = "2000-01-01T00:00:00"
 
@@ -81,6 +106,10 @@ class Settings(BaseSettings):
     def resolved_artefact_dir(self) -> Path:
         """The directory of the local artefact store."""
         return self.artefact_dir or self.data_dir / "artefacts"
+
+    def resolved_twin_sqlite_path(self) -> Path:
+        """The embedded time-series database file."""
+        return self.twin_sqlite_path or self.data_dir / "twin.db"
 
     def check_secure(self) -> None:
         """Refuse development secrets outside development and test mode.

@@ -18,6 +18,10 @@ from cadml.error_catalog import (
     families_standard,
     physics_collision,
     physics_mass,
+    timeseries,
+    twin,
+    twin_devices,
+    twin_ingest,
     upload,
 )
 from cadml.error_catalog.spec import ErrorSpec, Suggestion, suggestion
@@ -34,6 +38,10 @@ _DOMAINS = (
     drawing,
     physics_mass,
     physics_collision,
+    twin,
+    timeseries,
+    twin_ingest,
+    twin_devices,
 )
 
 

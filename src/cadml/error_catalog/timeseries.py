@@ -1,0 +1,16 @@
+"""Error codes of the time-series stores (TWIN_STORE_*).
+
+Each entry: code, English and Turkish message templates (``str.format`` fields from the
+error's details, the same fields in both languages) and suggestions. ``STATUS`` gives
+every code here its HTTP status.
+"""
+
+from __future__ import annotations
+
+from cadml.error_catalog.spec import ErrorSpec
+
+__all__ = ["SPECS", "STATUS"]
+
+SPECS: tuple[ErrorSpec, ...] = ()
+
+STATUS: dict[str, int] = {}
