@@ -23,9 +23,11 @@ $(STAMP)-run: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[all]"
 	touch $@
 
-$(STAMP)-dev: pyproject.toml | $(BIN)/python
+$(STAMP)-dev: pyproject.toml clients/edge_sdk/pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
+	# the edge SDK too: the platform's tests check that what it sends is what we ingest
+	$(BIN)/pip install --quiet -e "clients/edge_sdk[mqtt]"
 	touch $@
 
 venv: $(STAMP)-run  ## Create .venv with the platform installed

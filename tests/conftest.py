@@ -20,6 +20,7 @@ import pytest
 PG_DSN = os.environ.get("CADML_TEST_PG_DSN", "postgresql://postgres:postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("CADML_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 AMQP_URL = os.environ.get("CADML_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+MQTT_URL = os.environ.get("CADML_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
 REQUIRE_SERVICES = os.environ.get("CADML_TEST_REQUIRE_SERVICES") == "1"
 
 
@@ -66,6 +67,13 @@ def pg_database() -> Iterator[str]:
     """URL of a fresh, empty PostgreSQL database for one test."""
     with throwaway_pg_database() as url:
         yield url
+
+
+@pytest.fixture
+def mosquitto_url() -> str:
+    """The shared Mosquitto broker (fails or skips when it is down)."""
+    need_service(MQTT_URL, 1883, "Mosquitto")
+    return MQTT_URL
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ The tree::
     ├── JobError                    TIMEOUT_WORKER, WORKER_*, JOB_*
     ├── StorageError                STORAGE_*, TWIN_STORE_*
     ├── ServiceUnavailableError     DB_UNAVAILABLE, BROKER_UNAVAILABLE, REDIS_UNAVAILABLE,
-    │                               TWIN_INGEST_OVERLOADED, TWIN_MQTT_*
+    │                               TWIN_INGEST_*, TWIN_MQTT_*
     └── ConfigurationError          CONFIG_*
 
 Examples:
@@ -217,7 +217,7 @@ _BY_PREFIX: tuple[tuple[str, type[CadmlError]], ...] = (
     ("PHYSICS_COLLISION_EXACT_FAILED", GeometryError),
     ("PHYSICS_", ValidationError),
     ("TWIN_STORE_", StorageError),
-    ("TWIN_INGEST_OVERLOADED", ServiceUnavailableError),
+    ("TWIN_INGEST_", ServiceUnavailableError),
     ("TWIN_MQTT_", ServiceUnavailableError),
     ("TWIN_", ValidationError),
     ("TIMEOUT_", JobError),

@@ -16,10 +16,12 @@ from cadml.artefacts.local import LocalArtefactStore
 from cadml.artefacts.port import ArtefactStore
 from cadml.db.api_keys import ApiKeyRepository
 from cadml.db.artefacts import ArtefactRepository
+from cadml.db.devices import DeviceRepository
 from cadml.db.engine import make_engine, make_session_factory
 from cadml.db.jobs import JobRepository
 from cadml.db.migrate import upgrade
 from cadml.db.users import UserRepository
+from cadml.errors import CadmlError
 from cadml.jobs.port import JobLimits, JobQueue
 from cadml.jobs.progress import InMemoryProgressBus, ProgressBus
 from cadml.observability import configure_logging
@@ -31,7 +33,12 @@ from cadml.services.design_jobs import DesignJobService
 from cadml.services.design_worker import DesignJobHandler
 from cadml.services.job_events import JobEvents
 from cadml.services.physics_jobs import PhysicsJobService
+from cadml.services.twin import TwinService
+from cadml.services.twin_devices import DeviceService
 from cadml.settings import Settings
+from cadml.timeseries.port import TimeSeriesStore
+from cadml.twin.frame import TimeRule
+from cadml.twin.pipeline import IngestPipeline
 
 __all__ = [
     "DESIGN_HANDLER_FACTORY",
@@ -39,6 +46,7 @@ __all__ = [
     "build_job_events",
     "build_runtime",
     "build_store",
+    "build_twin_pipeline",
     "create_design_handler",
     "worker_config",
 ]
@@ -116,11 +124,22 @@ class Runtime:
     designs: DesignJobService
     physics: PhysicsJobService
     queue: JobQueue
+    twin: TwinService
+    twin_devices: DeviceService
+    mqtt: Any = None
     started: bool = field(default=False)
 
     def start(self) -> dict[str, int]:
-        """Start the job queue and recover jobs a previous process left behind."""
+        """Start the job queue and the twin's ingest, and recover jobs a previous process left
+        behind. An unreachable MQTT broker is logged; the ingestor keeps retrying."""
         self.queue.start()
+        self.twin.pipeline.start()
+        if self.mqtt is not None:
+            try:
+                self.mqtt.start()
+            except CadmlError as exc:
+                log.error("MQTT ingest not started: %s (%s)", exc.code, exc.message("en"))
+                self.mqtt = None
         self.started = True
         recovered = self.designs.recover()
         if any(recovered.values()):
@@ -130,8 +149,12 @@ class Runtime:
     def stop(self) -> None:
         """Stop workers and release connections."""
         if self.started:
+            if self.mqtt is not None:
+                self.mqtt.stop()
+            self.twin.pipeline.stop(drain=True)
             self.queue.stop()
             self.started = False
+        self.twin.store.close()
         self.bus.close()
         self.engine.dispose()
 
@@ -194,6 +217,30 @@ def _build_queue(settings: Settings, callbacks: _LateBoundService) -> JobQueue:
     )
 
 
+def build_twin_pipeline(settings: Settings, store: TimeSeriesStore) -> IngestPipeline:
+    """An (unstarted) ingest pipeline in front of the time-series store."""
+    return IngestPipeline(
+        store,
+        max_queue_frames=settings.twin_queue_frames,
+        batch_size=settings.twin_batch_size,
+        max_delay_s=settings.twin_batch_delay_ms / 1000.0,
+        time_rule=TimeRule(settings.twin_max_future_s, settings.twin_max_age_s),
+    )
+
+
+def _build_mqtt(settings: Settings, pipeline: IngestPipeline) -> Any:
+    if not settings.mqtt_url:
+        return None
+    from cadml.mqtt.config import MqttConfig
+    from cadml.mqtt.ingestor import MqttIngestor
+
+    return MqttIngestor(
+        MqttConfig.from_settings(settings),
+        pipeline,
+        max_payload_bytes=settings.twin_max_payload_bytes,
+    )
+
+
 def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     """Build the runtime: migrate the database, then wire adapters and services.
 
@@ -223,6 +270,21 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     tokens = TokenIssuer(
         settings.secret_key, settings.access_token_ttl_s, settings.refresh_token_ttl_s
     )
+    accounts = AccountService(users, api_keys, tokens)
+    devices = DeviceRepository(sessions)
+    from cadml.timeseries.factory import build_timeseries_store
+
+    timeseries = build_timeseries_store(settings)
+    pipeline = build_twin_pipeline(settings, timeseries)
+    twin = TwinService(
+        timeseries,
+        pipeline,
+        devices,
+        heartbeat_timeout_s=settings.twin_heartbeat_timeout_s,
+        max_payload_bytes=settings.twin_max_payload_bytes,
+        retention_by_type=settings.twin_retention_by_type,
+        retention_default=(settings.twin_retention_raw_days, settings.twin_retention_rollup_days),
+    )
     return Runtime(
         settings=settings,
         engine=engine,
@@ -233,10 +295,13 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         store=store,
         bus=bus,
         limiter=_build_limiter(settings),
-        accounts=AccountService(users, api_keys, tokens),
+        accounts=accounts,
         designs=designs,
         physics=PhysicsJobService(designs),
         queue=queue,
+        twin=twin,
+        twin_devices=DeviceService(devices, accounts),
+        mqtt=_build_mqtt(settings, pipeline),
     )
 
 

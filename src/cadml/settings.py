@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     twin_max_future_s: float = Field(default=300.0, ge=0, description="Clock-skew allowance")
     twin_max_age_s: float = Field(default=30 * 86400.0, ge=0, description="0 accepts any age")
     twin_max_payload_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    twin_ingest_rate_per_minute: int = Field(default=6000, ge=1, description="Per device")
+    twin_retention_raw_days: float | None = Field(default=None, gt=0, description="None: keep")
+    twin_retention_rollup_days: float | None = Field(default=None, gt=0, description="None: keep")
+    twin_retention_by_type: dict[str, tuple[float | None, float | None]] = Field(
+        default_factory=dict, description='JSON {"type": [raw_days, rollup_days]}'
+    )
     twin_heartbeat_timeout_s: float = Field(default=60.0, gt=0, description="Offline after this")
     # digital twin: MQTT transport (ingest runs when mqtt_url is set)
     mqtt_url: str | None = Field(default=None, description="mqtt://host:1883 or mqtts://host:8883")

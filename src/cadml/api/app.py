@@ -18,6 +18,7 @@ import cadml
 from cadml.api import routes
 from cadml.api.errors import install_error_handlers
 from cadml.api.metrics import ApiMetrics
+from cadml.api.routes.twin_live import LiveHub
 from cadml.observability import request_id_var
 from cadml.runtime import Runtime, build_runtime
 from cadml.settings import Settings, get_settings
@@ -52,6 +53,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         own = runtime is None
         rt = runtime or build_runtime(settings or get_settings())
         app.state.runtime = rt
+        if own:
+            rt.twin.pipeline.add_listener(app.state.twin_hub.on_commit)
         if not rt.started:
             rt.start()
         log.info("cadml %s ready (jobs: %s)", cadml.__version__, rt.queue.status()["backend"])
@@ -71,8 +74,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         redoc_url=None,
     )
     app.state.metrics = ApiMetrics.create()
+    app.state.twin_hub = LiveHub()
     if runtime is not None:
         app.state.runtime = runtime
+        runtime.twin.pipeline.add_listener(app.state.twin_hub.on_commit)
     install_error_handlers(app)
 
     @app.middleware("http")
@@ -117,6 +122,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         routes.jobs.router,
         routes.progress.router,
         routes.progress.ws_router,
+        routes.twin.router,
+        routes.twin_live.ws_router,
         routes.artefacts.router,
         routes.health.router,
     ):

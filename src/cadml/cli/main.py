@@ -7,6 +7,9 @@ Examples::
     cadml design params --family prism_with_hole --set length=100 --set width=50 \\
         --set height=30 --set hole_diameter=10 --out out/
     cadml jobs list
+    cadml twin devices register press-7 --type hydraulic_press
+    cadml simulate --devices 10 --rate 5 --mqtt      # needs CADML_MQTT_URL or --mqtt-url
+    cadml ingest --mqtt-url mqtt://127.0.0.1:1883   # an MQTT ingestor process
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import sys
 import click
 
 import cadml
-from cadml.cli import admin, db, design, jobs, physics, server
+from cadml.cli import admin, db, design, ingest, jobs, physics, server, simulate, twin
 from cadml.errors import CadmlError
 
 __all__ = ["cli", "main"]
@@ -40,6 +43,9 @@ cli.add_command(design.design)
 cli.add_command(physics.physics)
 cli.add_command(jobs.jobs)
 cli.add_command(db.db)
+cli.add_command(twin.twin)
+cli.add_command(ingest.ingest)
+cli.add_command(simulate.simulate)
 
 
 def main() -> None:

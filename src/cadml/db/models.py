@@ -1,4 +1,4 @@
-"""The tables of the metadata database: users, API keys, jobs, their audit trail, artefacts.
+"""The metadata database tables: users, API keys, jobs, their audit trail, artefacts, devices.
 
 These ORM classes stay inside :mod:`cadml.db`: repositories hand callers frozen
 snapshots (:mod:`cadml.db.records`) instead, so no live row ever crosses a thread or
@@ -31,7 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from cadml.db.base import ID_LENGTH, Base, JSONType, UTCDateTime, new_id, utc_now
 from cadml.db.job_status import JobStatus
 
-__all__ = ["ApiKey", "Artefact", "Job", "JobTransition", "User"]
+__all__ = ["ApiKey", "Artefact", "Device", "Job", "JobTransition", "User"]
 
 _STATUS_LENGTH = 16
 _STATUS_VALUES = ", ".join(f"'{status.value}'" for status in JobStatus)
@@ -150,3 +150,29 @@ class Artefact(Base):
     engine_fingerprint: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     meta: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Device(Base):
+    """A twin device: identity, type and tags, its ingest key (sha256 only) and retention.
+
+    ``retention_raw_days`` / ``retention_rollup_days`` override the type's and the
+    platform's defaults when set (None = inherit).
+    """
+
+    __tablename__ = "devices"
+    __table_args__ = (Index("ix_devices_type", "type"),)
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(200))
+    tags: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    owner_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey("users.id", ondelete="SET NULL")
+    )
+    key_prefix: Mapped[str] = mapped_column(String(12))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    mqtt_username: Mapped[str | None] = mapped_column(String(128), unique=True)
+    retention_raw_days: Mapped[float | None] = mapped_column(Float)
+    retention_rollup_days: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -13,9 +13,16 @@ from datetime import datetime
 from typing import Any
 
 from cadml.db.job_status import TERMINAL_STATUSES, JobStatus
-from cadml.db.models import ApiKey, Artefact, Job, JobTransition, User
+from cadml.db.models import ApiKey, Artefact, Device, Job, JobTransition, User
 
-__all__ = ["ApiKeyRecord", "ArtefactRecord", "JobRecord", "JobTransitionRecord", "UserRecord"]
+__all__ = [
+    "ApiKeyRecord",
+    "ArtefactRecord",
+    "DeviceRecord",
+    "JobRecord",
+    "JobTransitionRecord",
+    "UserRecord",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,4 +192,40 @@ class ArtefactRecord:
             engine_fingerprint=copy.deepcopy(row.engine_fingerprint),
             meta=copy.deepcopy(row.meta) if row.meta is not None else {},
             created_at=row.created_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRecord:
+    """A twin device as stored (its key's sha256, never the key itself)."""
+
+    id: str
+    type: str
+    name: str | None
+    tags: dict[str, Any]
+    owner_id: str | None
+    key_prefix: str
+    key_hash: str
+    mqtt_username: str | None
+    retention_raw_days: float | None
+    retention_rollup_days: float | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Device) -> DeviceRecord:
+        """Snapshot an ORM row."""
+        return cls(
+            id=row.id,
+            type=row.type,
+            name=row.name,
+            tags=copy.deepcopy(row.tags or {}),
+            owner_id=row.owner_id,
+            key_prefix=row.key_prefix,
+            key_hash=row.key_hash,
+            mqtt_username=row.mqtt_username,
+            retention_raw_days=row.retention_raw_days,
+            retention_rollup_days=row.retention_rollup_days,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
         )

@@ -92,7 +92,8 @@ class DeviceState:
         device_id: the device.
         last_seen: timestamp of its newest frame (unix s).
         fields: last value of every numeric field (``sensors.x``, ``metrics.y``).
-        status: last value of every status key.
+        status: the status of its newest reading that carried one (alert events never
+            change fields or status, but do count for ``last_seen``).
     """
 
     device_id: str

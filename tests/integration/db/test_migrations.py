@@ -22,7 +22,16 @@ from cadml.db import (
     upgrade,
 )
 
-TABLES = {"alembic_version", "api_keys", "artefacts", "job_transitions", "jobs", "users"}
+TABLES = {
+    "alembic_version",
+    "api_keys",
+    "artefacts",
+    "devices",
+    "job_transitions",
+    "jobs",
+    "users",
+}
+HEAD = "0002"
 
 
 def _tables(url: str) -> set[str]:
@@ -40,7 +49,7 @@ def test_upgrade_from_empty_reaches_head(empty_database_url: str) -> None:
 
     upgrade(url)
 
-    assert current_revision(url) == head_revision() == "0001"
+    assert current_revision(url) == head_revision() == HEAD
     assert _tables(url) == TABLES
     engine = make_engine(url)
     try:
@@ -78,7 +87,7 @@ def test_upgrade_twice_changes_nothing(empty_database_url: str) -> None:
         assert JobRepository(make_session_factory(engine)).get(job.id).id == job.id
         with engine.connect() as connection:
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-        assert versions == [("0001",)]
+        assert versions == [(HEAD,)]
     finally:
         engine.dispose()
 
@@ -124,13 +133,13 @@ def test_concurrent_upgrades_from_two_processes(empty_database_url: str, run_tog
     url = empty_database_url
     reports = run_together([["upgrade", url], ["upgrade", url]])
 
-    assert reports == [{"revision": "0001"}, {"revision": "0001"}]
+    assert reports == [{"revision": HEAD}, {"revision": HEAD}]
     assert _tables(url) == TABLES
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-        assert versions == [("0001",)]
+        assert versions == [(HEAD,)]
         job, created = JobRepository(make_session_factory(engine)).create("k", {"a": 1}, "h")
         assert created and job.status == "queued"
     finally:

@@ -1,0 +1,417 @@
+"""The embedded time-series store: one SQLite file in WAL mode, with rollups and state.
+
+Schema (created on first use, idempotent)::
+
+    frames(device_id, ts, event_key, payload)  PRIMARY KEY (device_id, ts, event_key)
+                                               WITHOUT ROWID; payload = MsgPack
+                                               [sensors, metrics, status]
+    rollup_1m / rollup_1h(device_id, field, bucket, n, total, low, high, squares)
+                                               PRIMARY KEY (device_id, field, bucket),
+                                               bucket = floor(ts / period)
+    devices(device_id, last_seen, status, status_ts)      status = MsgPack mapping
+    field_state(device_id, field, value, ts)              last value per numeric field
+
+``write`` runs one ``BEGIN IMMEDIATE`` transaction per batch (the write lock is taken at
+the start, so concurrent writers in other processes wait on the busy timeout instead
+of failing on upgrade): ``INSERT OR IGNORE`` the frames, then add the *new* frames'
+moments to both rollup tables and move the state forward (a late, older frame never
+overwrites a newer value). Duplicates are found with one ``executemany``: when it
+changed fewer rows than it got, the transaction is redone row by row to learn which.
+
+Readers and the writer may live in different processes (WAL: readers never block the
+writer). Inside one process each thread gets its own connection (``threading.local``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import msgpack
+
+from cadml.errors import StorageError
+from cadml.timeseries.port import (
+    AggregatePoint,
+    Cursor,
+    DeviceState,
+    FieldState,
+    WriteResult,
+)
+from cadml.timeseries.query import check_aggregate, check_field, check_history, check_retention
+from cadml.timeseries.rollup import (
+    Moments,
+    accumulate_rollups,
+    aggregate_values,
+    finish_moments,
+    rollup_period,
+)
+from cadml.timeseries.selection import select_fields
+from cadml.twin.frame import TelemetryFrame, event_key
+
+__all__ = ["SqliteTimeSeriesStore"]
+
+_TABLES = {60.0: "rollup_1m", 3600.0: "rollup_1h"}
+
+_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS frames (
+        device_id TEXT NOT NULL, ts REAL NOT NULL, event_key TEXT NOT NULL,
+        payload BLOB NOT NULL, PRIMARY KEY (device_id, ts, event_key)) WITHOUT ROWID""",
+    *(
+        f"""CREATE TABLE IF NOT EXISTS {table} (
+        device_id TEXT NOT NULL, field TEXT NOT NULL, bucket INTEGER NOT NULL,
+        n INTEGER NOT NULL, total REAL NOT NULL, low REAL NOT NULL, high REAL NOT NULL,
+        squares REAL NOT NULL, PRIMARY KEY (device_id, field, bucket)) WITHOUT ROWID"""
+        for table in _TABLES.values()
+    ),
+    """CREATE TABLE IF NOT EXISTS devices (
+        device_id TEXT PRIMARY KEY, last_seen REAL NOT NULL, status BLOB,
+        status_ts REAL) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS field_state (
+        device_id TEXT NOT NULL, field TEXT NOT NULL, value REAL NOT NULL, ts REAL NOT NULL,
+        PRIMARY KEY (device_id, field)) WITHOUT ROWID""",
+]
+
+_INSERT = "INSERT OR IGNORE INTO frames (device_id, ts, event_key, payload) VALUES (?, ?, ?, ?)"
+_UPSERT_ROLLUP = """INSERT INTO {table} (device_id, field, bucket, n, total, low, high, squares)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (device_id, field, bucket) DO UPDATE SET
+        n = n + excluded.n, total = total + excluded.total,
+        low = min(low, excluded.low), high = max(high, excluded.high),
+        squares = squares + excluded.squares"""
+_UPSERT_FIELD = """INSERT INTO field_state (device_id, field, value, ts) VALUES (?, ?, ?, ?)
+    ON CONFLICT (device_id, field) DO UPDATE SET value = excluded.value, ts = excluded.ts
+    WHERE excluded.ts > field_state.ts"""
+_NEWER_STATUS = (
+    "excluded.status_ts IS NOT NULL AND "
+    "(devices.status_ts IS NULL OR excluded.status_ts > devices.status_ts)"
+)
+_UPSERT_DEVICE = f"""INSERT INTO devices (device_id, last_seen, status, status_ts)
+    VALUES (?, ?, ?, ?)
+    ON CONFLICT (device_id) DO UPDATE SET
+        last_seen = max(devices.last_seen, excluded.last_seen),
+        status = CASE WHEN {_NEWER_STATUS} THEN excluded.status ELSE devices.status END,
+        status_ts = CASE WHEN {_NEWER_STATUS} THEN excluded.status_ts ELSE devices.status_ts END"""
+
+
+def _pack(value: Any) -> bytes:
+    # a shared msgpack.Packer is not thread-safe; packb makes one per call
+    return bytes(msgpack.packb(value, use_bin_type=True))
+
+
+def _unpack(blob: bytes) -> Any:
+    return msgpack.unpackb(blob, raw=False, strict_map_key=False)
+
+
+class SqliteTimeSeriesStore:
+    """Telemetry in one SQLite file (WAL, synchronous=NORMAL), safe across threads and processes.
+
+    Args:
+        path: the database file (created with its directory when missing).
+        busy_timeout_s: how long a writer waits for another process's write lock.
+    """
+
+    name = "sqlite"
+    counts_duplicates = True
+    """Duplicates are detected and counted; the first write of an identity wins."""
+    keeps_rollups = True
+    """Rollup tables are kept apart from raw frames (retention deletes them separately)."""
+
+    def __init__(self, path: str | Path, *, busy_timeout_s: float = 30.0) -> None:
+        self.path = Path(path)
+        self._timeout = busy_timeout_s
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        self._closed = False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in _SCHEMA:
+                conn.execute(statement)
+            conn.execute("COMMIT")
+        except (OSError, sqlite3.Error) as exc:
+            self.close()
+            raise self._unavailable(exc) from exc
+
+    # -- connections ------------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        if self._closed:
+            raise StorageError(
+                "TWIN_STORE_UNAVAILABLE", details={"store": self.name, "reason": "store closed"}
+            )
+        conn = sqlite3.connect(
+            self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+        self._local.conn = conn
+        with self._all_lock:
+            self._all.append(conn)
+        return conn
+
+    def _unavailable(self, exc: BaseException) -> StorageError:
+        return StorageError(
+            "TWIN_STORE_UNAVAILABLE", details={"store": self.name, "reason": str(exc)}
+        )
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction (a consistent snapshot across statements)."""
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc) from exc
+
+    # -- write ------------------------------------------------------------------------
+
+    def write(self, frames: Sequence[TelemetryFrame]) -> WriteResult:
+        """Store a batch in one transaction; duplicates are ignored and counted."""
+        if not frames:
+            return WriteResult(0, 0)
+        unique: dict[tuple[str, float, str], TelemetryFrame] = {}
+        for frame in frames:
+            unique.setdefault((frame.device_id, frame.timestamp, event_key(frame)), frame)
+        batch = list(unique.values())
+        conn = self._conn()
+        try:
+            rows = [
+                (d, ts, ek, _pack([f.sensors, f.metrics, f.status]))
+                for (d, ts, ek), f in unique.items()
+            ]
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                before = conn.total_changes
+                conn.executemany(_INSERT, rows)
+                if conn.total_changes - before == len(rows):
+                    new = batch
+                else:  # some are stored already: redo row by row to learn which
+                    conn.execute("ROLLBACK")
+                    conn.execute("BEGIN IMMEDIATE")
+                    new = [f for f, row in zip(batch, rows, strict=True)
+                           if conn.execute(_INSERT, row).rowcount]  # fmt: skip
+                self._apply(conn, new)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except (sqlite3.Error, TypeError, ValueError, OverflowError) as exc:
+            raise StorageError(
+                "TWIN_STORE_WRITE_FAILED", details={"store": self.name, "reason": str(exc)}
+            ) from exc
+        return WriteResult(len(new), len(frames) - len(new))
+
+    @staticmethod
+    def _apply(conn: sqlite3.Connection, new: list[TelemetryFrame]) -> None:
+        """Add the new frames to the rollups and move the state forward."""
+        for period, deltas in accumulate_rollups(new).items():
+            conn.executemany(
+                _UPSERT_ROLLUP.format(table=_TABLES[period]),
+                [
+                    (d, f, b, m.count, m.total, m.low, m.high, m.squares)
+                    for (d, f, b), m in deltas.items()
+                ],
+            )
+        last: dict[tuple[str, str], tuple[float, float]] = {}
+        devices: dict[str, list[Any]] = {}  # device -> [last_seen, status, status_ts]
+        for frame in new:
+            ts = frame.timestamp
+            device = frame.device_id
+            entry = devices.get(device)
+            if entry is None:
+                entry = devices[device] = [ts, None, None]
+            elif ts > entry[0]:
+                entry[0] = ts
+            if frame.status:
+                if event_key(frame):
+                    continue
+                if entry[2] is None or ts > entry[2]:
+                    entry[1], entry[2] = frame.status, ts
+            for group, values in (("sensors.", frame.sensors), ("metrics.", frame.metrics)):
+                for name, value in values.items():
+                    key = (device, group + name)
+                    old = last.get(key)
+                    if old is None or ts > old[0]:
+                        last[key] = (ts, value)
+        conn.executemany(_UPSERT_FIELD, [(d, f, v, ts) for (d, f), (ts, v) in last.items()])
+        conn.executemany(
+            _UPSERT_DEVICE,
+            [
+                (d, seen, None if status is None else _pack(status), status_ts)
+                for d, (seen, status, status_ts) in devices.items()
+            ],
+        )
+
+    # -- reads ------------------------------------------------------------------------
+
+    def history(
+        self,
+        device_id: str,
+        *,
+        start: float | None = None,
+        stop: float | None = None,
+        limit: int = 100,
+        fields: Sequence[str] | None = None,
+        before: Cursor | None = None,
+    ) -> list[TelemetryFrame]:
+        """A device's frames newest first (see the port)."""
+        check_history(start, stop, limit, fields)
+        sql = "SELECT ts, payload FROM frames WHERE device_id = ?"
+        args: list[Any] = [device_id]
+        if start is not None:
+            sql += " AND ts >= ?"
+            args.append(float(start))
+        if stop is not None:
+            sql += " AND ts < ?"
+            args.append(float(stop))
+        if before is not None:
+            sql += " AND (ts, event_key) < (?, ?)"
+            args += [float(before.timestamp), before.event_key]
+        sql += " ORDER BY ts DESC, event_key DESC LIMIT ?"
+        args.append(limit)
+        with self._read() as conn:
+            rows = conn.execute(sql, args).fetchall()
+        out = []
+        for ts, payload in rows:
+            sensors, metrics, status = _unpack(payload)
+            out.append(TelemetryFrame(ts, device_id, sensors, metrics, status))
+        return [select_fields(f, fields) for f in out] if fields is not None else out
+
+    def aggregate(
+        self,
+        field: str,
+        *,
+        window_s: float,
+        fn: str,
+        start: float,
+        stop: float,
+        device_id: str | None = None,
+    ) -> list[AggregatePoint]:
+        """Windows of ``fn`` over one field: from a rollup table when aligned, raw otherwise."""
+        check_aggregate(field, window_s, fn, start, stop)
+        window_s, start, stop = float(window_s), float(start), float(stop)
+        period = rollup_period(window_s, start, stop)
+        devices = "device_id = ?" if device_id is not None else (
+            "device_id IN (SELECT device_id FROM devices)"
+        )  # fmt: skip
+        dev_args = [device_id] if device_id is not None else []
+        if period is not None:
+            per_window = round(window_s / period)
+            sql = (
+                f"SELECT bucket / ? AS w, sum(n), sum(total), min(low), max(high), sum(squares) "
+                f"FROM {_TABLES[period]} WHERE {devices} AND field = ? AND bucket >= ? "
+                "AND bucket < ? GROUP BY w ORDER BY w"
+            )
+            args = [per_window, *dev_args, field, round(start / period), round(stop / period)]
+            with self._read() as conn:
+                rows = conn.execute(sql, args).fetchall()
+            return [
+                AggregatePoint(w * window_s, finish_moments(fn, Moments(*m)), m[0])
+                for w, *m in rows
+            ]
+        group, name = check_field(field)
+        index = 0 if group == "sensors" else 1
+        sql = (
+            f"SELECT ts, payload FROM frames WHERE {devices} AND ts >= ? AND ts < ? "
+            "AND event_key = ''"
+        )
+        with self._read() as conn:
+            rows = conn.execute(sql, [*dev_args, start, stop]).fetchall()
+        points = []
+        for ts, payload in rows:
+            value = _unpack(payload)[index].get(name)
+            if value is not None:
+                points.append((ts, value))
+        return aggregate_values(points, window_s, fn)
+
+    def state(self, device_id: str) -> DeviceState | None:
+        """The device's last values, last status and last_seen, or None."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT last_seen, status FROM devices WHERE device_id = ?", (device_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            values = conn.execute(
+                "SELECT field, value, ts FROM field_state WHERE device_id = ?", (device_id,)
+            ).fetchall()
+        return DeviceState(
+            device_id,
+            row[0],
+            {f: FieldState(v, ts) for f, v, ts in values},
+            {} if row[1] is None else _unpack(row[1]),
+        )
+
+    def count(self, device_id: str | None = None) -> int:
+        """How many frames are stored."""
+        with self._read() as conn:
+            if device_id is None:
+                row = conn.execute("SELECT count(*) FROM frames").fetchone()
+            else:
+                row = conn.execute(
+                    "SELECT count(*) FROM frames WHERE device_id = ?", (device_id,)
+                ).fetchone()
+        return int(row[0])
+
+    def delete_before(
+        self,
+        device_id: str,
+        *,
+        raw_before: float | None = None,
+        rollup_before: float | None = None,
+    ) -> int:
+        """Delete frames before ``raw_before``, rollup buckets ending by ``rollup_before``."""
+        check_retention(raw_before, rollup_before)
+        conn = self._conn()
+        deleted = 0
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if raw_before is not None:
+                    deleted = conn.execute(
+                        "DELETE FROM frames WHERE device_id = ? AND ts < ?",
+                        (device_id, float(raw_before)),
+                    ).rowcount
+                if rollup_before is not None:
+                    for period, table in _TABLES.items():
+                        conn.execute(
+                            f"DELETE FROM {table} WHERE device_id = ? AND bucket < ?",
+                            (device_id, math.floor(rollup_before / period)),
+                        )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StorageError(
+                "TWIN_STORE_WRITE_FAILED", details={"store": self.name, "reason": str(exc)}
+            ) from exc
+        return deleted
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        self._closed = True
+        with self._all_lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self._local = threading.local()
