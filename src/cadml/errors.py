@@ -22,8 +22,8 @@ The tree::
     ├── JobError                    TIMEOUT_WORKER, WORKER_*, JOB_*
     ├── StorageError                STORAGE_*, TWIN_STORE_*
     ├── ServiceUnavailableError     DB_UNAVAILABLE, BROKER_UNAVAILABLE, REDIS_UNAVAILABLE,
-    │                               TWIN_INGEST_*, TWIN_MQTT_*
-    └── ConfigurationError          CONFIG_*
+    │                               TWIN_INGEST_*, TWIN_MQTT_UNAVAILABLE, TWIN_MQTT_REFUSED
+    └── ConfigurationError          CONFIG_*, TWIN_MQTT_* (settings)
 
 Examples:
     >>> err = ValidationError("VALIDATION_RANGE_VIOLATION",
@@ -218,7 +218,9 @@ _BY_PREFIX: tuple[tuple[str, type[CadmlError]], ...] = (
     ("PHYSICS_", ValidationError),
     ("TWIN_STORE_", StorageError),
     ("TWIN_INGEST_", ServiceUnavailableError),
-    ("TWIN_MQTT_", ServiceUnavailableError),
+    ("TWIN_MQTT_UNAVAILABLE", ServiceUnavailableError),
+    ("TWIN_MQTT_REFUSED", ServiceUnavailableError),
+    ("TWIN_MQTT_", ConfigurationError),
     ("TWIN_", ValidationError),
     ("TIMEOUT_", JobError),
     ("WORKER_", JobError),

@@ -35,6 +35,7 @@ from cadml.services.job_events import JobEvents
 from cadml.services.physics_jobs import PhysicsJobService
 from cadml.services.twin import TwinService
 from cadml.services.twin_devices import DeviceService
+from cadml.services.twin_retention import RetentionScheduler
 from cadml.settings import Settings
 from cadml.timeseries.port import TimeSeriesStore
 from cadml.twin.frame import TimeRule
@@ -127,6 +128,7 @@ class Runtime:
     twin: TwinService
     twin_devices: DeviceService
     mqtt: Any = None
+    retention: RetentionScheduler | None = None
     started: bool = field(default=False)
 
     def start(self) -> dict[str, int]:
@@ -134,6 +136,8 @@ class Runtime:
         behind. An unreachable MQTT broker is logged; the ingestor keeps retrying."""
         self.queue.start()
         self.twin.pipeline.start()
+        if self.retention is not None:
+            self.retention.start()
         if self.mqtt is not None:
             try:
                 self.mqtt.start()
@@ -151,6 +155,8 @@ class Runtime:
         if self.started:
             if self.mqtt is not None:
                 self.mqtt.stop()
+            if self.retention is not None:
+                self.retention.stop()
             self.twin.pipeline.stop(drain=True)
             self.queue.stop()
             self.started = False
@@ -302,6 +308,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         twin=twin,
         twin_devices=DeviceService(devices, accounts),
         mqtt=_build_mqtt(settings, pipeline),
+        retention=RetentionScheduler(twin.apply_retention, settings.twin_retention_interval_s),
     )
 
 

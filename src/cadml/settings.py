@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     twin_retention_by_type: dict[str, tuple[float | None, float | None]] = Field(
         default_factory=dict, description='JSON {"type": [raw_days, rollup_days]}'
     )
+    twin_retention_interval_s: float = Field(default=3600.0, gt=0, description="Retention pass")
     twin_heartbeat_timeout_s: float = Field(default=60.0, gt=0, description="Offline after this")
     # digital twin: MQTT transport (ingest runs when mqtt_url is set)
     mqtt_url: str | None = Field(default=None, description="mqtt://host:1883 or mqtts://host:8883")

@@ -104,8 +104,10 @@ def _frames(device: str, n: int, t0: float) -> list:
 def test_edge_sdk_over_http_and_mqtt_lands_exactly_once(server) -> None:
     client, env, keys, prefix, port = server
     t0 = time.time() - 600
-    http = uplink.HttpUplink(f"http://127.0.0.1:{port}", device_id="edge-0", api_key=keys["edge-0"])
-    batch = wire.encode_frames(_frames("edge-0", 200, t0))
+    http = uplink.HttpUplink(
+        f"http://127.0.0.1:{port}", device_id="edge-001", api_key=keys["edge-001"]
+    )
+    batch = wire.encode_frames(_frames("edge-001", 200, t0))
     assert http.send(batch).accepted
     assert http.send(batch).accepted  # a retry after a lost answer: stored once
     http.close()
@@ -113,10 +115,10 @@ def test_edge_sdk_over_http_and_mqtt_lands_exactly_once(server) -> None:
     mqtt = uplink.MqttUplink(
         host=host,
         port=int(mport or 1883),
-        device_id="edge-1",
+        device_id="edge-002",
         topic=f"{prefix}/telemetry/{{device_id}}",
     )
-    frames = _frames("edge-1", 300, t0)
+    frames = _frames("edge-002", 300, t0)
     for start in range(0, 300, 50):
         assert mqtt.send(wire.encode_frames(frames[start : start + 50])).accepted
     mqtt.close()
@@ -134,12 +136,12 @@ def test_edge_sdk_over_http_and_mqtt_lands_exactly_once(server) -> None:
             if not cursor:
                 return seen
 
-    wait_for(lambda: count("edge-1") == 300, timeout_s=60)
-    assert count("edge-0") == 200
-    assert count("edge-1") == 300
-    state = client.get("/api/v1/twin/edge-1/state").json()
+    wait_for(lambda: count("edge-002") == 300, timeout_s=60)
+    assert count("edge-001") == 200
+    assert count("edge-002") == 300
+    state = client.get("/api/v1/twin/edge-002/state").json()
     assert state["fields"]["sensors.temperature"]["value"] == 40.0 + 299
-    out = _run(["twin", "history", "edge-1", "--limit", "3", "--fields", "temperature"], env)
+    out = _run(["twin", "history", "edge-002", "--limit", "3", "--fields", "temperature"], env)
     lines = [json.loads(line) for line in out.splitlines()]
     assert [line["sensors"]["temperature"] for line in lines] == [339.0, 338.0, 337.0]
     assert all(line["metrics"] == {} for line in lines)

@@ -19,6 +19,7 @@ import click
 from cadml.runtime import Runtime, build_runtime
 from cadml.settings import get_settings
 from cadml.twin.query import parse_fields, parse_time, parse_window
+from cadml.twin.simulator import device_ids
 
 __all__ = ["twin"]
 
@@ -69,7 +70,9 @@ def devices() -> None:
 @click.option("--retention-raw-days", type=float, default=None, help="Keep raw frames this long")
 @click.option("--retention-rollup-days", type=float, default=None, help="Keep rollups this long")
 @click.option("--count", type=click.IntRange(1, 100_000), default=None, help="Register N devices")
-@click.option("--prefix", default="device-", show_default=True, help="Id prefix with --count")
+@click.option(
+    "--prefix", default="sim-", show_default=True, help="With --count: PREFIX001, PREFIX002, ..."
+)
 @click.option(
     "--keys-out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -87,14 +90,14 @@ def register(
     prefix: str,
     keys_out: Path | None,
 ) -> None:
-    """Register DEVICE_ID (or --count devices named PREFIX0..) and print the keys.
+    """Register DEVICE_ID (or --count devices named like `cadml simulate` names them).
 
     Each key is shown only once; it goes in `Authorization: Bearer <key>` of the
     device's ingest requests.
     """
     if (device_id is None) == (count is None):
         raise click.UsageError("give a DEVICE_ID or --count N (not both)")
-    ids = [device_id] if device_id is not None else [f"{prefix}{i}" for i in range(count or 0)]
+    ids = [device_id] if device_id is not None else device_ids(prefix, count or 0)
     keys: dict[str, str] = {}
     with _runtime() as runtime:
         for one in ids:

@@ -154,9 +154,7 @@ class TimeRule:
 
 
 def _finite(value: Any) -> bool:
-    return (
-        isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    )
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _values(data: Mapping[str, Any], group: str) -> dict[str, float]:
@@ -184,7 +182,7 @@ def frame_from_dict(data: Any) -> TelemetryFrame:
     unknown = data.keys() - _KEYS
     if unknown:
         raise ValueError(f"unknown fields {sorted(map(str, unknown))}")
-    timestamp = data.get("timestamp")
+    timestamp: Any = data.get("timestamp")
     if not _finite(timestamp) or timestamp < 0:
         raise ValueError(f"timestamp {timestamp!r} must be a finite number of seconds ≥ 0")
     device_id = data.get("device_id")
