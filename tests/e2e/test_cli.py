@@ -25,8 +25,11 @@ def run(args: list[str], env: dict[str, str], **kw) -> subprocess.CompletedProce
 
 def test_help_teaches_every_command(env):
     out = run(["--help"], env).stdout
-    for command in ("serve", "worker", "admin", "design", "physics", "jobs", "db"):
+    commands = ("serve", "worker", "admin", "design", "physics", "jobs", "db", "twin", "ingest")
+    for command in (*commands, "simulate"):
         assert command in out
+    for command in ("twin", "ingest", "simulate"):
+        assert "Examples:" in run([command, "--help"], env).stdout, command
     assert "CADML_" in out
     params_help = run(["design", "params", "--help"], env).stdout
     assert "--set" in params_help and "prism_with_hole" in params_help
