@@ -104,12 +104,9 @@ def test_ingest_msgpack_then_history_newest_first(platform: Any, twin: Any) -> N
     }
     # walk every page through the cursor: each frame exactly once
     seen = got
+    assert page["links"]["next"].startswith("/api/v1/twin/history?device_id=press-7&limit=50")
     while page["next_cursor"]:
-        page = platform.client.get(
-            "/api/v1/twin/history",
-            params={"device_id": "press-7", "limit": 50, "cursor": page["next_cursor"]},
-            headers=twin["reader"],
-        ).json()
+        page = platform.client.get(page["links"]["next"], headers=twin["reader"]).json()
         seen += [f["timestamp"] for f in page["frames"]]
     assert seen == [T0 + i for i in range(119, -1, -1)]
 
@@ -139,6 +136,8 @@ def test_a_batch_with_one_bad_frame_is_refused_whole(platform: Any, twin: Any) -
     assert history["frames"] == []  # nothing half-written
     stats = platform.client.get("/api/v1/twin/ingest/stats", headers=twin["reader"]).json()
     assert stats["rejected"].get("TWIN_FRAME_INVALID", 0) >= 1
+    metrics = platform.client.get("/metrics").text
+    assert 'cadml_twin_ingest_frames_rejected_total{reason="TWIN_FRAME_INVALID"}' in metrics
 
 
 @pytest.mark.parametrize(

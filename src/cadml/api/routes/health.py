@@ -83,8 +83,10 @@ def health(runtime: RuntimeDep, response: Response) -> HealthOut:
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
 )
 def metrics(runtime: RuntimeDep, instruments: MetricsDep) -> Response:
-    """Request counts and latencies, jobs, worker readiness, queue depth."""
+    """Request counts and latencies, jobs, worker readiness, queue depth, twin ingest."""
     status = runtime.queue.status()
     instruments.workers_ready.set(float(status.get("ready", 0)))
     instruments.queue_depth.set(float(status.get("queued", 0)))
-    return Response(generate_latest(instruments.registry), media_type=CONTENT_TYPE_LATEST)
+    body = generate_latest(instruments.registry)
+    body += generate_latest(runtime.twin.pipeline.metrics.registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
@@ -233,8 +234,7 @@ async def history(
         for name, value in (("start", start), ("stop", stop), ("fields", fields)):
             if value:
                 params[name] = value
-        query = "&".join(f"{k}={v}" for k, v in params.items())
-        links["next"] = f"{router.prefix}/history?{query}"
+        links["next"] = f"/api/v1{router.prefix}/history?{urlencode(params)}"
     return {
         "device_id": device_id,
         "frames": [f.to_dict() for f in page.frames],
