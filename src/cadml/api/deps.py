@@ -50,9 +50,14 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 MetricsDep = Annotated[ApiMetrics, Depends(get_metrics)]
 
 
-def enforce_rate_limit(request: Request, runtime: Runtime, key: str) -> None:
-    """Count one request against ``key``'s sliding window; 429 past the limit."""
-    limit = runtime.settings.rate_limit_per_minute
+def enforce_rate_limit(
+    request: Request, runtime: Runtime, key: str, limit: int | None = None
+) -> None:
+    """Count one request against ``key``'s sliding window; 429 past the limit.
+
+    ``limit`` is per minute (default: ``CADML_RATE_LIMIT_PER_MINUTE``).
+    """
+    limit = runtime.settings.rate_limit_per_minute if limit is None else limit
     decision = runtime.limiter.hit(key, limit, 60.0)
     request.state.rate = decision
     if not decision.allowed:

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from cadml.api.deps import AdminDep, RuntimeDep, scoped
+from cadml.api.deps import AdminDep, RuntimeDep, enforce_rate_limit, scoped
 from cadml.api.schemas import ErrorOut
 from cadml.api.twin_schemas import (
     DeviceIn,
@@ -27,8 +27,7 @@ from cadml.api.twin_schemas import (
     device_out,
     encode_cursor,
 )
-from cadml.errors import NotFoundError, RateLimitedError
-from cadml.runtime import Runtime
+from cadml.errors import NotFoundError
 from cadml.services.auth import Principal
 from cadml.services.twin import StateView
 from cadml.twin.query import parse_fields, parse_time, parse_window
@@ -139,22 +138,6 @@ async def delete_device(device_id: str, principal: TwinWriter, runtime: RuntimeD
 # -- ingest -------------------------------------------------------------------------------
 
 
-def _ingest_rate_limit(request: Request, runtime: Runtime, key: str) -> None:
-    """Ingest has its own, larger budget per device (or per user posting for devices)."""
-    limit = runtime.settings.twin_ingest_rate_per_minute
-    decision = runtime.limiter.hit(f"twin:{key}", limit, 60.0)
-    request.state.rate = decision
-    if not decision.allowed:
-        raise RateLimitedError(
-            "RATE_LIMITED",
-            details={
-                "limit": limit,
-                "window_s": 60,
-                "retry_after": max(1, int(decision.retry_after_s + 0.999)),
-            },
-        )
-
-
 @router.post(
     "/{device_id}/telemetry",
     responses=_ERRORS,
@@ -179,7 +162,10 @@ async def ingest(
     ``duplicates`` already stored (writes are idempotent on device and timestamp)."""
     token = credentials.credentials if credentials else None
     rate_key = await run_in_threadpool(runtime.twin_devices.authorize_ingest, device_id, token)
-    _ingest_rate_limit(request, runtime, rate_key)
+    # ingest has its own, larger budget per device (or per user posting for devices)
+    enforce_rate_limit(
+        request, runtime, f"twin:{rate_key}", runtime.settings.twin_ingest_rate_per_minute
+    )
     payload = await request.body()
     receipt = await run_in_threadpool(runtime.twin.ingest, device_id, payload)
     return {
