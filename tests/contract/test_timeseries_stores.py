@@ -335,6 +335,32 @@ def test_duplicates_inside_one_batch_are_stored_once(store: TimeSeriesStore) -> 
     assert point.count == 1
 
 
+def test_a_batch_of_new_frames_and_duplicates_counts_only_the_new_ones(
+    store: TimeSeriesStore,
+) -> None:
+    # every third frame first, then everything in shuffled batches that mix new frames,
+    # duplicates and (on device A) frames with and without metrics.rpm
+    frames = series_frames()
+    first = frames[::3]
+    write_in_batches(store, first)
+    rng = np.random.default_rng(11)
+    order = rng.permutation(len(frames))
+    written = duplicates = 0
+    for i in range(0, len(order), 257):
+        result = store.write([frames[j] for j in order[i : i + 257]])
+        written += result.written
+        duplicates += result.duplicates
+    if counts_duplicates(store):
+        assert (written, duplicates) == (len(frames) - len(first), len(first))
+    assert store.count() == len(frames)
+    for field in ("sensors.temp", "metrics.rpm"):
+        for fn in ("count", "sum", "stddev"):
+            for window, a, b in ((60.0, 0.0, 7200.0), (90.0, 0.0, 7200.0)):
+                got = store.aggregate(field, window_s=window, fn=fn, start=T0 + a, stop=T0 + b)
+                want = oracle(frames, field, window, fn, T0 + a, T0 + b, None)
+                assert_matches(got, want, f"mixed batches {field} {fn} {window}")
+
+
 def test_first_write_wins(store: TimeSeriesStore) -> None:
     store.write([TelemetryFrame(T0 + 1, "d", {"t": 1.0})])
     result = store.write([TelemetryFrame(T0 + 1, "d", {"t": 99.0})])

@@ -1,9 +1,10 @@
-"""The PostgreSQL time-series store (psycopg 3): COPY batches, rollups and state in SQL.
+"""The PostgreSQL time-series store (psycopg 3): binary COPY batches, rollups and state.
 
-Schema (created on first use under an advisory lock, ``CREATE ... IF NOT EXISTS``)::
+Schema (:mod:`cadml.timeseries.postgres_schema`, version 2, created on first use under an
+advisory lock; a version-1 database is converted in place)::
 
-    ts_frames(device_id, ts_ns, event_key, fields jsonb, status jsonb)
-        PRIMARY KEY (device_id, ts_ns, event_key); fields = {"sensors.t": 1.5, ...}
+    ts_frames(device_id, ts_ns, event_key, names text[], vals float8[], status jsonb)
+        PRIMARY KEY (device_id, ts_ns, event_key); names = {"sensors.t", ...} ↔ vals
     ts_rollup_1m / ts_rollup_1h(device_id, field, bucket, n, total, low, high, squares)
         PRIMARY KEY (device_id, field, bucket); bucket = ts_ns div period_ns
     ts_device_state(device_id, last_seen_ns, status jsonb, status_ns)
@@ -13,10 +14,10 @@ Time is integer nanoseconds (:mod:`cadml.timeseries.timestamps`): exact, and the
 TimescaleDB hypertable can partition on. Text columns use the "C" collation, so ordering
 by ``event_key`` matches Python's and the other stores'.
 
-One ``write`` is one transaction: ``COPY`` the batch into a session temp table, then
-``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING`` into ``ts_frames`` keeps the
-rows that were new, and only those feed the rollup upserts and the state (all rows are
-taken in key order so that two concurrent writers cannot deadlock).
+One ``write`` is one transaction (:mod:`cadml.timeseries.postgres_write`): a binary
+``COPY`` straight into ``ts_frames`` inside a savepoint; when it hits a stored identity
+the batch goes through a temp table and ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
+instead. Only the new frames' moments and state are upserted.
 
 TimescaleDB: when ``pg_available_extensions`` lists ``timescaledb`` the store creates the
 extension and turns ``ts_frames`` into a hypertable (1-day chunks on ``ts_ns``). The
@@ -29,9 +30,9 @@ Thread-safety: a small pool of connections; each call borrows one.
 
 from __future__ import annotations
 
-import json
 import math
 import queue
+import struct
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -45,11 +46,18 @@ from cadml.timeseries.port import (
     FieldState,
     WriteResult,
 )
+from cadml.timeseries.postgres_schema import (
+    ROLLUP_TABLES,
+    SESSION_SETUP,
+    SchemaTooNewError,
+    ensure_schema,
+)
+from cadml.timeseries.postgres_write import write_batch
 from cadml.timeseries.query import check_aggregate, check_history, check_retention
 from cadml.timeseries.rollup import Moments, finish_moments, rollup_period
 from cadml.timeseries.selection import select_fields
 from cadml.timeseries.timestamps import from_ns, to_ns
-from cadml.twin.frame import TelemetryFrame, event_key
+from cadml.twin.frame import TelemetryFrame
 
 try:
     import psycopg
@@ -58,102 +66,18 @@ except ImportError:  # pragma: no cover - the [postgres] extra is missing
 
 __all__ = ["PostgresTimeSeriesStore"]
 
-_TABLES = {60.0: "ts_rollup_1m", 3600.0: "ts_rollup_1h"}
-_C = 'COLLATE "C"'
-
-_SCHEMA = [
-    f"""CREATE TABLE IF NOT EXISTS ts_frames (
-        device_id text {_C} NOT NULL, ts_ns bigint NOT NULL, event_key text {_C} NOT NULL,
-        fields jsonb NOT NULL, status jsonb NOT NULL,
-        PRIMARY KEY (device_id, ts_ns, event_key))""",
-    *(
-        f"""CREATE TABLE IF NOT EXISTS {table} (
-        device_id text {_C} NOT NULL, field text {_C} NOT NULL, bucket bigint NOT NULL,
-        n bigint NOT NULL, total float8 NOT NULL, low float8 NOT NULL, high float8 NOT NULL,
-        squares float8 NOT NULL, PRIMARY KEY (device_id, field, bucket))"""
-        for table in _TABLES.values()
-    ),
-    f"""CREATE TABLE IF NOT EXISTS ts_device_state (
-        device_id text {_C} PRIMARY KEY, last_seen_ns bigint NOT NULL, status jsonb,
-        status_ns bigint)""",
-    f"""CREATE TABLE IF NOT EXISTS ts_field_state (
-        device_id text {_C} NOT NULL, field text {_C} NOT NULL, value float8 NOT NULL,
-        ts_ns bigint NOT NULL, PRIMARY KEY (device_id, field))""",
-]
-
-_SESSION = [
-    f"""CREATE TEMP TABLE IF NOT EXISTS ts_stage (device_id text {_C}, ts_ns bigint,
-        event_key text {_C}, fields jsonb, status jsonb) ON COMMIT DELETE ROWS""",
-    f"""CREATE TEMP TABLE IF NOT EXISTS ts_fresh (device_id text {_C}, ts_ns bigint,
-        event_key text {_C}, fields jsonb, status jsonb) ON COMMIT DELETE ROWS""",
-    f"""CREATE TEMP TABLE IF NOT EXISTS ts_fresh_points (device_id text {_C},
-        field text {_C}, ts_ns bigint, value float8) ON COMMIT DELETE ROWS""",
-]
-
-_INSERT_NEW = """WITH ins AS (
-        INSERT INTO ts_frames (device_id, ts_ns, event_key, fields, status)
-        SELECT device_id, ts_ns, event_key, fields, status FROM ts_stage
-        ORDER BY device_id, ts_ns, event_key
-        ON CONFLICT DO NOTHING
-        RETURNING device_id, ts_ns, event_key, fields, status)
-    INSERT INTO ts_fresh SELECT * FROM ins"""
-_EXPLODE = """INSERT INTO ts_fresh_points (device_id, field, ts_ns, value)
-    SELECT f.device_id, kv.key, f.ts_ns, kv.value::float8
-    FROM ts_fresh f CROSS JOIN LATERAL jsonb_each_text(f.fields) kv
-    WHERE f.event_key = ''"""
-_UPSERT_ROLLUP = """INSERT INTO {table} AS r
-        (device_id, field, bucket, n, total, low, high, squares)
-    SELECT device_id, field, div(ts_ns, %s)::bigint AS b, count(*), sum(value), min(value),
-        max(value), sum({square})
-    FROM ts_fresh_points GROUP BY device_id, field, b ORDER BY device_id, field, b
-    ON CONFLICT (device_id, field, bucket) DO UPDATE SET
-        n = r.n + excluded.n, total = r.total + excluded.total,
-        low = least(r.low, excluded.low), high = greatest(r.high, excluded.high),
-        squares = r.squares + excluded.squares"""
-# PostgreSQL raises on float8 underflow/overflow where IEEE gives 0/inf: square explicitly.
-_SQUARE = (
-    "CASE WHEN abs(value) < 1e-150 THEN 0::float8 WHEN abs(value) > 1e150 "
-    "THEN 'Infinity'::float8 ELSE value * value END"
-)
-_UPSERT_FIELDS = """INSERT INTO ts_field_state AS s (device_id, field, value, ts_ns)
-    SELECT DISTINCT ON (device_id, field) device_id, field, value, ts_ns FROM ts_fresh_points
-    ORDER BY device_id, field, ts_ns DESC
-    ON CONFLICT (device_id, field) DO UPDATE SET value = excluded.value, ts_ns = excluded.ts_ns
-    WHERE s.ts_ns < excluded.ts_ns"""
-_NEWER = (
-    "excluded.status_ns IS NOT NULL AND (d.status_ns IS NULL OR excluded.status_ns > d.status_ns)"
-)
-_UPSERT_DEVICES = f"""INSERT INTO ts_device_state AS d (device_id, last_seen_ns, status, status_ns)
-    SELECT seen.device_id, seen.last_ns, st.status, st.ts_ns
-    FROM (SELECT device_id, max(ts_ns) AS last_ns FROM ts_fresh GROUP BY device_id) seen
-    LEFT JOIN (SELECT DISTINCT ON (device_id) device_id, status, ts_ns FROM ts_fresh
-               WHERE event_key = '' AND status <> '{{}}'::jsonb
-               ORDER BY device_id, ts_ns DESC) st USING (device_id)
-    ORDER BY seen.device_id
-    ON CONFLICT (device_id) DO UPDATE SET
-        last_seen_ns = greatest(d.last_seen_ns, excluded.last_seen_ns),
-        status = CASE WHEN {_NEWER} THEN excluded.status ELSE d.status END,
-        status_ns = CASE WHEN {_NEWER} THEN excluded.status_ns ELSE d.status_ns END"""
-
+_TABLES = ROLLUP_TABLES
 _ALL_DEVICES = "device_id IN (SELECT device_id FROM ts_device_state)"
 
 
-def _fields_json(frame: TelemetryFrame) -> str:
-    values = {f"sensors.{k}": v for k, v in frame.sensors.items()}
-    values.update({f"metrics.{k}": v for k, v in frame.metrics.items()})
-    return json.dumps(values, allow_nan=False)
-
-
-def _status_json(status: dict[str, Any]) -> str:
-    return json.dumps(status, allow_nan=False) if status else "{}"
-
-
-def _frame(device_id: str, ts_ns: int, fields: dict[str, Any], status: Any) -> TelemetryFrame:
+def _frame(
+    device_id: str, ts_ns: int, names: list[str], vals: list[float], status: Any
+) -> TelemetryFrame:
     sensors: dict[str, float] = {}
     metrics: dict[str, float] = {}
-    for key, value in fields.items():
+    for key, value in zip(names, vals, strict=True):
         group, _, name = key.partition(".")
-        (sensors if group == "sensors" else metrics)[name] = float(value)
+        (sensors if group == "sensors" else metrics)[name] = value
     return TelemetryFrame(from_ns(ts_ns), device_id, sensors, metrics, status)
 
 
@@ -218,7 +142,7 @@ class PostgresTimeSeriesStore:
 
     name = "postgres"
     counts_duplicates = True
-    """Duplicates are detected (``ON CONFLICT DO NOTHING RETURNING``) and counted."""
+    """Duplicates are detected (primary key; the duplicate path names the new rows) and counted."""
     keeps_rollups = True
     """Rollup tables are kept apart from raw frames (retention deletes them separately)."""
 
@@ -230,14 +154,12 @@ class PostgresTimeSeriesStore:
                 }
             )
         self.timescale = False
-        self._pool = _Pool(url, pool_size, _SESSION)
+        self._pool = _Pool(url, pool_size, SESSION_SETUP)
         try:
             with self._pool.connection() as conn, conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(hashtext('cadml.timeseries.schema'))")
-                for statement in _SCHEMA:
-                    conn.execute(statement)
+                ensure_schema(conn)
                 self.timescale = self._maybe_timescale(conn)
-        except psycopg.Error as exc:
+        except (psycopg.Error, SchemaTooNewError) as exc:
             self._pool.close()
             raise self._error("TWIN_STORE_UNAVAILABLE", exc) from exc
 
@@ -274,34 +196,11 @@ class PostgresTimeSeriesStore:
         """Store a batch in one transaction; duplicates are ignored and counted."""
         if not frames:
             return WriteResult(0, 0)
-        unique: dict[tuple[str, int, str], TelemetryFrame] = {}
-        for frame in frames:
-            unique.setdefault((frame.device_id, to_ns(frame.timestamp), event_key(frame)), frame)
         try:
-            rows = [
-                (d, ns, ek, _fields_json(f), _status_json(f.status))
-                for (d, ns, ek), f in unique.items()
-            ]
-        except (TypeError, ValueError) as exc:
+            with self._pool.connection() as conn:
+                written = write_batch(conn, frames)
+        except (TypeError, ValueError, struct.error) as exc:
             raise self._error("TWIN_STORE_WRITE_FAILED", exc) from exc
-        try:
-            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                with cur.copy(
-                    "COPY ts_stage (device_id, ts_ns, event_key, fields, status) FROM STDIN"
-                ) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                cur.execute(_INSERT_NEW)
-                written = cur.rowcount
-                if written:
-                    cur.execute(_EXPLODE)
-                    for period, table in _TABLES.items():
-                        cur.execute(
-                            _UPSERT_ROLLUP.format(table=table, square=_SQUARE),
-                            (int(period) * 10**9,),
-                        )
-                    cur.execute(_UPSERT_FIELDS)
-                    cur.execute(_UPSERT_DEVICES)
         except psycopg.OperationalError as exc:
             raise self._error("TWIN_STORE_UNAVAILABLE", exc) from exc
         except psycopg.Error as exc:
@@ -322,7 +221,7 @@ class PostgresTimeSeriesStore:
     ) -> list[TelemetryFrame]:
         """A device's frames newest first (see the port)."""
         check_history(start, stop, limit, fields)
-        sql = "SELECT ts_ns, fields, status FROM ts_frames WHERE device_id = %s"
+        sql = "SELECT ts_ns, names, vals, status FROM ts_frames WHERE device_id = %s"
         args: list[Any] = [device_id]
         if start is not None:
             sql += " AND ts_ns >= %s"
@@ -337,7 +236,7 @@ class PostgresTimeSeriesStore:
         args.append(limit)
         with self._read() as conn:
             rows = conn.execute(sql, args).fetchall()
-        out = [_frame(device_id, ns, f, s) for ns, f, s in rows]
+        out = [_frame(device_id, *row) for row in rows]
         return [select_fields(f, fields) for f in out] if fields is not None else out
 
     def aggregate(
@@ -358,7 +257,7 @@ class PostgresTimeSeriesStore:
         dev_args = [device_id] if device_id is not None else []
         if period is not None:
             sql = (
-                "SELECT div(bucket, %s)::bigint AS w, sum(n)::bigint, sum(total), min(low), "
+                "SELECT bucket / %s AS w, sum(n)::bigint, sum(total), min(low), "
                 f"max(high), sum(squares) FROM {_TABLES[period]} WHERE {devices} "
                 "AND field = %s AND bucket >= %s AND bucket < %s GROUP BY w ORDER BY w"
             )
@@ -371,8 +270,8 @@ class PostgresTimeSeriesStore:
                 for w, *m in rows
             ]
         sql = (
-            "SELECT div(ts_ns, %s)::bigint AS w, count(v), sum(v), min(v), max(v), "
-            "stddev_pop(v) FROM (SELECT ts_ns, (fields ->> %s)::float8 AS v FROM ts_frames "
+            "SELECT ts_ns / %s AS w, count(v), sum(v), min(v), max(v), stddev_pop(v) "
+            "FROM (SELECT ts_ns, vals[array_position(names, %s)] AS v FROM ts_frames "
             f"WHERE {devices} AND ts_ns >= %s AND ts_ns < %s AND event_key = '') x "
             "WHERE v IS NOT NULL GROUP BY w ORDER BY w"
         )
