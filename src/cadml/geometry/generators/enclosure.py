@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 
 from cadml.errors import GeometryError, ValidationError
 from cadml.geometry.generators.family import FamilySpec, ParamSpec, ParamValues
+from cadml.geometry.generators.rule_errors import section_too_thin
 
 if TYPE_CHECKING:
     from cadml.physics.materials import Material
@@ -192,19 +193,6 @@ def volume_mm3(values: ParamValues) -> float:
     return volume + int(values["boss_count"]) * float(values["boss_height"]) * boss
 
 
-def _too_thin(field: str, thickness: float, material: Material) -> ValidationError:
-    return ValidationError(
-        "VALIDATION_SECTION_TOO_THIN",
-        details={
-            "field": field,
-            "thickness": thickness,
-            "min_wall": material.min_wall_mm,
-            "material": material.id,
-            "unit": "mm",
-        },
-    )
-
-
 def _check_cavity(values: ParamValues, material: Material) -> None:
     m = material.min_wall_mm
     wt = float(values["wall_thickness"])
@@ -280,7 +268,7 @@ def validate(values: ParamValues, material: Material) -> None:
     """
     wt = float(values["wall_thickness"])
     if wt < material.min_wall_mm:
-        raise _too_thin("wall_thickness", wt, material)
+        raise section_too_thin("wall_thickness", wt, material)
     radius = float(values["corner_radius"])
     max_radius = min(float(values["length"]), float(values["width"])) / 2.0
     if radius > max_radius:
@@ -291,7 +279,7 @@ def validate(values: ParamValues, material: Material) -> None:
     _check_cavity(values, material)
     lip_height, lip_width = _lip(values)
     if lip_height and _round9(wt - lip_width) < material.min_wall_mm:
-        raise _too_thin("lip_width", _round9(wt - lip_width), material)
+        raise section_too_thin("lip_width", _round9(wt - lip_width), material)
     _check_bosses(values, material)
 
 

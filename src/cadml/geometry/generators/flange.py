@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 from cadml.errors import GeometryError, ValidationError
 from cadml.geometry.generators.family import FamilySpec, ParamSpec, ParamValues
+from cadml.geometry.generators.rule_errors import section_too_thin
 
 if TYPE_CHECKING:
     from cadml.physics.materials import Material
@@ -181,19 +182,6 @@ def volume_mm3(values: ParamValues) -> float:
     )
 
 
-def _too_thin(field: str, thickness: float, material: Material) -> ValidationError:
-    return ValidationError(
-        "VALIDATION_SECTION_TOO_THIN",
-        details={
-            "field": field,
-            "thickness": thickness,
-            "min_wall": material.min_wall_mm,
-            "material": material.id,
-            "unit": "mm",
-        },
-    )
-
-
 def _check_diameters(values: ParamValues, material: Material) -> str:
     """Check the ring order and walls; return the field bounding the bolt holes inside."""
     chain = [("bore_diameter", float(values["bore_diameter"]))]
@@ -219,7 +207,7 @@ def _check_diameters(values: ParamValues, material: Material) -> str:
     for field, value in chain[1:]:
         wall = _round9((value - bore) / 2.0)
         if wall < material.min_wall_mm:
-            raise _too_thin(field, wall, material)
+            raise section_too_thin(field, wall, material)
     return chain[-2][0]
 
 
@@ -238,7 +226,7 @@ def validate(values: ParamValues, material: Material) -> None:
     """
     thickness = float(values["thickness"])
     if thickness < material.min_wall_mm:
-        raise _too_thin("thickness", thickness, material)
+        raise section_too_thin("thickness", thickness, material)
     inner_field = _check_diameters(values, material)
     count = int(values["bolt_count"])
     if count == 0:

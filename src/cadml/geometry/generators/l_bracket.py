@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any
 
 from cadml.errors import GeometryError, ValidationError
 from cadml.geometry.generators.family import FamilySpec, ParamSpec, ParamValues
-from cadml.geometry.generators.prism_with_hole import SHEET_METAL_MAX_THICKNESS_MM
+from cadml.geometry.generators.rule_errors import check_sheet_metal_thickness, section_too_thin
 
 if TYPE_CHECKING:
     from cadml.physics.materials import Material
@@ -236,19 +236,6 @@ def volume_mm3(values: ParamValues) -> float:
     return volume
 
 
-def _too_thin(field: str, thickness: float, material: Material) -> ValidationError:
-    return ValidationError(
-        "VALIDATION_SECTION_TOO_THIN",
-        details={
-            "field": field,
-            "thickness": thickness,
-            "min_wall": material.min_wall_mm,
-            "material": material.id,
-            "unit": "mm",
-        },
-    )
-
-
 def _check_gussets(values: ParamValues, material: Material) -> None:
     count = int(values["gusset_count"])
     if count == 0:
@@ -256,7 +243,7 @@ def _check_gussets(values: ParamValues, material: Material) -> None:
     m = material.min_wall_mm
     thickness = float(values["gusset_thickness"])
     if thickness < m:
-        raise _too_thin("gusset_thickness", thickness, material)
+        raise section_too_thin("gusset_thickness", thickness, material)
     size = float(values["gusset_size"])
     smallest = _round9(float(values["bend_radius"]) + m)
     if size < smallest:
@@ -333,20 +320,6 @@ def _check_holes(values: ParamValues, material: Material) -> None:
                     raise _hole_error(field, index, f"gusset[{j}]", gap, material)
 
 
-def _check_process(values: ParamValues, thickness: float) -> None:
-    if values.get("process") == "sheet_metal" and thickness > SHEET_METAL_MAX_THICKNESS_MM:
-        raise ValidationError(
-            "VALIDATION_PROCESS_LIMIT",
-            details={
-                "field": "thickness",
-                "value": thickness,
-                "max": SHEET_METAL_MAX_THICKNESS_MM,
-                "process": "sheet_metal",
-                "unit": "mm",
-            },
-        )
-
-
 def validate(values: ParamValues, material: Material) -> None:
     """Apply the family's rules to canonical values (ranges already checked).
 
@@ -365,8 +338,8 @@ def validate(values: ParamValues, material: Material) -> None:
     """
     t = float(values["thickness"])
     if t < material.min_wall_mm:
-        raise _too_thin("thickness", t, material)
-    _check_process(values, t)
+        raise section_too_thin("thickness", t, material)
+    check_sheet_metal_thickness(values, t)
     shortest = _round9(t + float(values["bend_radius"]) + material.min_wall_mm)
     for _, field in _LEGS:
         if float(values[field]) < shortest:

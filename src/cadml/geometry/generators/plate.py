@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from cadml.errors import ValidationError
 from cadml.geometry.generators.family import FamilySpec, ParamSpec, ParamValues
-from cadml.geometry.generators.prism_with_hole import SHEET_METAL_MAX_THICKNESS_MM
+from cadml.geometry.generators.rule_errors import check_sheet_metal_thickness, section_too_thin
 
 if TYPE_CHECKING:
     from cadml.physics.materials import Material
@@ -264,19 +264,6 @@ def volume_mm3(values: ParamValues) -> float:
     return area * float(values["thickness"])
 
 
-def _too_thin(field: str, thickness: float, material: Material) -> ValidationError:
-    return ValidationError(
-        "VALIDATION_SECTION_TOO_THIN",
-        details={
-            "field": field,
-            "thickness": thickness,
-            "min_wall": material.min_wall_mm,
-            "material": material.id,
-            "unit": "mm",
-        },
-    )
-
-
 def _grid_field(values: ParamValues, index: int, x: float, y: float) -> str:
     """The grid parameter to change when hole ``index`` is too close to the outline."""
     length, width = float(values["length"]), float(values["width"])
@@ -332,20 +319,6 @@ def _check_overlaps(values: ParamValues, material: Material) -> None:
                     raise overlap(f"holes[{j}]", i, j, ligament)
 
 
-def _check_process(values: ParamValues, thickness: float) -> None:
-    if values.get("process") == "sheet_metal" and thickness > SHEET_METAL_MAX_THICKNESS_MM:
-        raise ValidationError(
-            "VALIDATION_PROCESS_LIMIT",
-            details={
-                "field": "thickness",
-                "value": thickness,
-                "max": SHEET_METAL_MAX_THICKNESS_MM,
-                "process": "sheet_metal",
-                "unit": "mm",
-            },
-        )
-
-
 def validate(values: ParamValues, material: Material) -> None:
     """Apply the family's rules to canonical values (ranges already checked).
 
@@ -364,8 +337,8 @@ def validate(values: ParamValues, material: Material) -> None:
     length, width = float(values["length"]), float(values["width"])
     thickness = float(values["thickness"])
     if thickness < material.min_wall_mm:
-        raise _too_thin("thickness", thickness, material)
-    _check_process(values, thickness)
+        raise section_too_thin("thickness", thickness, material)
+    check_sheet_metal_thickness(values, thickness)
     radius = float(values["corner_radius"])
     max_radius = min(length, width) / 2.0
     if radius > max_radius:
