@@ -18,6 +18,12 @@ import click
 
 from cadml.runtime import Runtime, build_runtime
 from cadml.settings import get_settings
+from cadml.twin.mqtt_auth import (
+    DEFAULT_TOPIC_TEMPLATE,
+    acl_file,
+    mosquitto_hash,
+    password_file,
+)
 from cadml.twin.query import parse_fields, parse_time, parse_window
 from cadml.twin.simulator import device_ids
 
@@ -67,6 +73,11 @@ def devices() -> None:
 @click.option("--type", "device_type", required=True, help="Device type, e.g. cnc_mill")
 @click.option("--name", default=None, help="A human-readable name")
 @click.option("--tag", "tags", multiple=True, help="NAME=VALUE (repeatable)")
+@click.option(
+    "--mqtt-username",
+    default=None,
+    help="Broker user of the device (a password is generated; see mosquitto-auth)",
+)
 @click.option("--retention-raw-days", type=float, default=None, help="Keep raw frames this long")
 @click.option("--retention-rollup-days", type=float, default=None, help="Keep rollups this long")
 @click.option("--count", type=click.IntRange(1, 100_000), default=None, help="Register N devices")
@@ -84,6 +95,7 @@ def register(
     device_type: str,
     name: str | None,
     tags: tuple[str, ...],
+    mqtt_username: str | None,
     retention_raw_days: float | None,
     retention_rollup_days: float | None,
     count: int | None,
@@ -97,6 +109,8 @@ def register(
     """
     if (device_id is None) == (count is None):
         raise click.UsageError("give a DEVICE_ID or --count N (not both)")
+    if mqtt_username is not None and count is not None:
+        raise click.UsageError("--mqtt-username names one device; leave it out with --count")
     ids = [device_id] if device_id is not None else device_ids(prefix, count or 0)
     keys: dict[str, str] = {}
     with _runtime() as runtime:
@@ -106,10 +120,13 @@ def register(
                 type=device_type,
                 name=name,
                 tags=_tags(tags),
+                mqtt_username=mqtt_username,
                 retention_raw_days=retention_raw_days,
                 retention_rollup_days=retention_rollup_days,
             )
             keys[one] = done.api_key
+            if done.mqtt_password is not None:
+                click.echo(f"mqtt password of {mqtt_username}: {done.mqtt_password}", err=True)
     if keys_out is not None:
         keys_out.write_text(json.dumps(keys, indent=2) + "\n")
         keys_out.chmod(0o600)
@@ -147,6 +164,14 @@ def rotate_key(device_id: str) -> None:
     """Give DEVICE_ID a new key (printed once); the old key stops working."""
     with _runtime() as runtime:
         click.echo(runtime.twin_devices.rotate_key(device_id).api_key)
+
+
+@devices.command("rotate-mqtt-password")
+@click.argument("device_id")
+def rotate_mqtt_password(device_id: str) -> None:
+    """Give DEVICE_ID a new MQTT password (printed once); re-run mosquitto-auth after."""
+    with _runtime() as runtime:
+        click.echo(runtime.twin_devices.rotate_mqtt_password(device_id))
 
 
 @devices.command("delete")
@@ -238,6 +263,70 @@ def aggregate(
         )
     for p in points:
         click.echo(f"{p.start:.0f}\t{p.value:.6g}\t{p.count}")
+
+
+@twin.command("mosquitto-auth")
+@click.option(
+    "--passwd",
+    "passwd_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Write Mosquitto's password_file here",
+)
+@click.option(
+    "--acl",
+    "acl_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Write Mosquitto's acl_file here",
+)
+@click.option(
+    "--topic",
+    default=DEFAULT_TOPIC_TEMPLATE,
+    show_default=True,
+    help="Each device's topic ({device_id} is replaced)",
+)
+@click.option("--ingest-user", default=None, help="Broker user of the ingestors (reads all)")
+@click.option(
+    "--ingest-password",
+    envvar="CADML_MQTT_PASSWORD",
+    default=None,
+    help="Password of --ingest-user [env CADML_MQTT_PASSWORD]",
+)
+def mosquitto_auth(
+    passwd_path: Path,
+    acl_path: Path,
+    topic: str,
+    ingest_user: str | None,
+    ingest_password: str | None,
+) -> None:
+    """Render Mosquitto's password and ACL files from the device registry.
+
+    Each device with an MQTT user name may publish only to its own topic; the ingest
+    user may read them all. Point mosquitto.conf at the files and reload:
+
+    \b
+      cadml twin mosquitto-auth --passwd /etc/mosquitto/cadml.passwd \
+          --acl /etc/mosquitto/cadml.acl --ingest-user ingest
+      # mosquitto.conf: allow_anonymous false, password_file ..., acl_file ...
+      kill -HUP $(pidof mosquitto)
+    """
+    if (ingest_user is None) != (ingest_password is None):
+        raise click.UsageError("--ingest-user and --ingest-password go together")
+    with _runtime() as runtime:
+        creds = runtime.twin_devices.devices.mqtt_credentials()
+    users = [(user, hashed) for _, user, hashed in creds]
+    readers = []
+    if ingest_user is not None and ingest_password is not None:
+        users.append((ingest_user, mosquitto_hash(ingest_password)))
+        readers.append(ingest_user)
+    acl = acl_file([(d, u) for d, u, _ in creds], topic, ingest_users=readers)
+    for path, text in ((passwd_path, password_file(users)), (acl_path, acl)):
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text)
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    click.echo(f"{len(creds)} device(s) written to {passwd_path} and {acl_path}", err=True)
 
 
 @twin.command("retention")

@@ -49,6 +49,7 @@ class DeviceRepository:
         tags: Mapping[str, Any] | None = None,
         owner_id: str | None = None,
         mqtt_username: str | None = None,
+        mqtt_password_hash: str | None = None,
         retention_raw_days: float | None = None,
         retention_rollup_days: float | None = None,
     ) -> DeviceRecord:
@@ -68,6 +69,7 @@ class DeviceRepository:
             key_prefix=key_prefix,
             key_hash=key_hash,
             mqtt_username=mqtt_username,
+            mqtt_password_hash=mqtt_password_hash,
             retention_raw_days=retention_raw_days,
             retention_rollup_days=retention_rollup_days,
             created_at=now,
@@ -157,6 +159,31 @@ class DeviceRepository:
             row.updated_at = utc_now()
             session.flush()
             return DeviceRecord.from_row(row)
+
+    def set_mqtt_password(self, device_id: str, password_hash: str) -> DeviceRecord:
+        """Replace the hash of the device's MQTT password.
+
+        Raises:
+            NotFoundError: ``NOT_FOUND_DEVICE``.
+        """
+        with write_session(self._sessions) as session:
+            row = session.get(Device, device_id)
+            if row is None:
+                raise NotFoundError("NOT_FOUND_DEVICE", details={"device_id": device_id})
+            row.mqtt_password_hash = password_hash
+            row.updated_at = utc_now()
+            session.flush()
+            return DeviceRecord.from_row(row)
+
+    def mqtt_credentials(self) -> tuple[tuple[str, str, str], ...]:
+        """``(device_id, mqtt_username, password hash)`` of every device that has them."""
+        with read_session(self._sessions) as session:
+            rows = session.execute(
+                select(Device.id, Device.mqtt_username, Device.mqtt_password_hash)
+                .where(Device.mqtt_username.is_not(None), Device.mqtt_password_hash.is_not(None))
+                .order_by(Device.id)
+            ).all()
+            return tuple((str(i), str(u), str(h)) for i, u, h in rows)
 
     def delete(self, device_id: str) -> bool:
         """Remove the device from the registry; returns whether it existed.

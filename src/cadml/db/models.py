@@ -172,6 +172,7 @@ class Device(Base):
     key_prefix: Mapped[str] = mapped_column(String(12))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     mqtt_username: Mapped[str | None] = mapped_column(String(128), unique=True)
+    mqtt_password_hash: Mapped[str | None] = mapped_column(String(200))
     retention_raw_days: Mapped[float | None] = mapped_column(Float)
     retention_rollup_days: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -207,6 +207,7 @@ class DeviceRecord:
     key_prefix: str
     key_hash: str
     mqtt_username: str | None
+    mqtt_password_hash: str | None
     retention_raw_days: float | None
     retention_rollup_days: float | None
     created_at: datetime
@@ -224,6 +225,7 @@ class DeviceRecord:
             key_prefix=row.key_prefix,
             key_hash=row.key_hash,
             mqtt_username=row.mqtt_username,
+            mqtt_password_hash=row.mqtt_password_hash,
             retention_raw_days=row.retention_raw_days,
             retention_rollup_days=row.retention_rollup_days,
             created_at=row.created_at,

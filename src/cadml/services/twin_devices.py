@@ -22,6 +22,7 @@ from cadml.errors import AuthError, ValidationError
 from cadml.services.accounts import AccountService
 from cadml.services.auth import require_scope
 from cadml.twin.devices import check_device_id, check_retention_days, check_tags
+from cadml.twin.mqtt_auth import mosquitto_hash
 
 __all__ = ["DEVICE_KEY_PREFIX", "DeviceService", "GeneratedDeviceKey", "RegisteredDevice"]
 
@@ -42,10 +43,15 @@ class GeneratedDeviceKey:
 
 @dataclass(frozen=True, slots=True)
 class RegisteredDevice:
-    """A device just registered (or re-keyed) and its plain key, shown only now."""
+    """A device just registered (or re-keyed) and its plain secrets, shown only now.
+
+    ``mqtt_password`` is set when the device has an MQTT user name (at registration or
+    when its MQTT password is rotated).
+    """
 
     device: DeviceRecord
     api_key: str
+    mqtt_password: str | None = None
 
 
 def _hash(plain: str) -> str:
@@ -99,6 +105,7 @@ class DeviceService:
                 "TWIN_DEVICE_INVALID", details={"field": "name", "reason": "over 200 characters"}
             )
         key = generate_device_key()
+        mqtt_password = None if mqtt_username is None else secrets.token_urlsafe(24)
         record = self.devices.create(
             device_id,
             type=type,
@@ -108,12 +115,33 @@ class DeviceService:
             key_prefix=key.prefix,
             key_hash=key.key_hash,
             mqtt_username=mqtt_username,
+            mqtt_password_hash=None if mqtt_password is None else mosquitto_hash(mqtt_password),
             retention_raw_days=check_retention_days(retention_raw_days, "retention_raw_days"),
             retention_rollup_days=check_retention_days(
                 retention_rollup_days, "retention_rollup_days"
             ),
         )
-        return RegisteredDevice(record, key.plain)
+        return RegisteredDevice(record, key.plain, mqtt_password)
+
+    def rotate_mqtt_password(self, device_id: str) -> str:
+        """Give the device a new MQTT password and return it (shown once).
+
+        The broker sees it after the password file is rendered again
+        (``cadml twin mosquitto-auth``) and Mosquitto reloads it (SIGHUP).
+
+        Raises:
+            NotFoundError: ``NOT_FOUND_DEVICE``.
+            ValidationError: ``TWIN_DEVICE_INVALID`` when the device has no MQTT user name.
+        """
+        record = self.devices.require(device_id)
+        if record.mqtt_username is None:
+            raise ValidationError(
+                "TWIN_DEVICE_INVALID",
+                details={"field": "mqtt_username", "reason": "the device has none; set one first"},
+            )
+        password = secrets.token_urlsafe(24)
+        self.devices.set_mqtt_password(device_id, mosquitto_hash(password))
+        return password
 
     def update(self, device_id: str, changes: Mapping[str, Any]) -> DeviceRecord:
         """Change a device's type, name, tags, MQTT user name or retention.

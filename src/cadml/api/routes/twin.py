@@ -63,8 +63,9 @@ _FRAME_EXAMPLE = {
 async def register_device(
     body: DeviceIn, principal: TwinWriter, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    """Register a device. The answer holds its ingest key (``api_key``): store it, it is
-    not shown again (``rotate-key`` makes a new one)."""
+    """Register a device. The answer holds its ingest key (``api_key``) and, when an
+    ``mqtt_username`` is given, its broker password (``mqtt_password``): store them, they
+    are not shown again (``rotate-key`` / ``rotate-mqtt-password`` make new ones)."""
     done = await run_in_threadpool(
         lambda: runtime.twin_devices.register(
             body.id,
@@ -77,7 +78,10 @@ async def register_device(
             retention_rollup_days=body.retention_rollup_days,
         )
     )
-    return {"device": device_out(done.device).model_dump(mode="json"), "api_key": done.api_key}
+    out = {"device": device_out(done.device).model_dump(mode="json"), "api_key": done.api_key}
+    if done.mqtt_password is not None:
+        out["mqtt_password"] = done.mqtt_password
+    return out
 
 
 @router.get("/devices", responses=_ERRORS, summary="List devices")
@@ -125,6 +129,17 @@ async def rotate_device_key(
     """Give the device a new ingest key; the old key stops working at once."""
     done = await run_in_threadpool(runtime.twin_devices.rotate_key, device_id)
     return {"device": device_out(done.device).model_dump(mode="json"), "api_key": done.api_key}
+
+
+@router.post("/devices/{device_id}/rotate-mqtt-password", responses=_ERRORS)
+async def rotate_mqtt_password(
+    device_id: str, principal: TwinWriter, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """A new broker password for the device's MQTT user name (shown once). Mosquitto sees
+    it after `cadml twin mosquitto-auth` rewrites the password file and the broker
+    reloads (SIGHUP)."""
+    password = await run_in_threadpool(runtime.twin_devices.rotate_mqtt_password, device_id)
+    return {"device_id": device_id, "mqtt_password": password}
 
 
 @router.delete("/devices/{device_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)

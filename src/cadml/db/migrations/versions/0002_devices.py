@@ -1,4 +1,4 @@
-"""Twin devices: identity, type, tags, ingest key hash, MQTT user name, retention.
+"""Twin devices: identity, type, tags, ingest key hash, MQTT credentials, retention.
 
 Revision ID: 0002
 Revises: 0001
@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("key_prefix", sa.String(length=12), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
         sa.Column("mqtt_username", sa.String(length=128), nullable=True),
+        sa.Column("mqtt_password_hash", sa.String(length=200), nullable=True),
         sa.Column("retention_raw_days", sa.Float(), nullable=True),
         sa.Column("retention_rollup_days", sa.Float(), nullable=True),
         sa.Column("created_at", _WHEN, nullable=False),
