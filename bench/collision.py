@@ -9,7 +9,8 @@ moved next to part 2k so that they share volume). Then it measures:
   solid per geometry), total.
 - the full check (:func:`~cadml.physics.collision.check_collisions`: broadphase,
   narrowphase, containment tests and interference volumes) with the cache warm: median
-  of ``--repeats`` runs, and the same without volumes;
+  of ``--repeats`` runs, which path answered each volume (the boundary integral, or the
+  manifold3d boolean and why), and the same check without volumes;
 - trimesh's ``CollisionManager.in_collision_internal(return_names=True)`` on the same
   scene (manager filled once; surface hits only: no containment, no volumes), median;
 - fcl's ``DynamicAABBTreeCollisionManager`` broadphase (fill + pair query), median,
@@ -36,7 +37,7 @@ import trimesh
 from scipy.spatial.transform import Rotation
 
 from cadml.geometry.mesh import Mesh, mesh_from_triangulation
-from cadml.physics.collision import BvhCache, CollisionPart, PairCache, check_collisions
+from cadml.physics.collision import BvhCache, CollisionPart, PairCache, check_collisions, volume
 from cadml.physics.collision.broadphase import candidate_pairs
 from cadml.physics.collision.scene import world_aabb
 
@@ -177,7 +178,9 @@ def bench_collision(parts: int, overlaps: int, repeats: int, seed: int) -> dict[
         cache.get(p)
     build_ms = (time.perf_counter() - start) * 1e3
 
+    volume.PATH_COUNTS.clear()
     full_ms, report = _median_ms(lambda: check_collisions(scene, cache=cache), repeats)
+    paths = {path: count / repeats for path, count in sorted(volume.PATH_COUNTS.items())}
     stage_runs = [check_collisions(scene, cache=cache).timings for _ in range(repeats)]
     memo = PairCache()
     check_collisions(scene, cache=cache, pair_cache=memo)
@@ -227,6 +230,7 @@ def bench_collision(parts: int, overlaps: int, repeats: int, seed: int) -> dict[
             name: statistics.median(getattr(t, name) for t in stage_runs)
             for name in ("broadphase_ms", "narrowphase_ms", "volumes_ms")
         },
+        "volume_paths_per_check": paths,
         "check_without_volumes_median_ms": no_volumes_ms,
         "warm_pair_memo_median_ms": warm_ms,
         "one_part_moved_median_ms": statistics.median(incremental_ms),
@@ -266,6 +270,10 @@ def _table(r: dict[str, Any]) -> str:
                 for k in ("broadphase_ms", "narrowphase_ms", "volumes_ms")
             )
             + " ms",
+        ),
+        (
+            "  volume paths per check",
+            json.dumps(r["volume_paths_per_check"]),
         ),
         ("check without volumes, median", f"{r['check_without_volumes_median_ms']:.2f} ms"),
         ("re-check, nothing moved (pair memo), median", f"{r['warm_pair_memo_median_ms']:.2f} ms"),
