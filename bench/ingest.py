@@ -12,16 +12,22 @@ Prints the sustained rate (frames committed / time from the first publish to the
 commit), latency p50/p95/p99, and received/written/duplicates/dropped/rejected and the
 store's count; loss = published - distinct frames in the store.
 
+``--client lean|paho|both`` picks the ingestors' MQTT client (``both``, the default: one
+run with each, printed side by side).
+
 ``--compare-clients N`` instead preloads N messages in a persistent session and measures
-how fast each client drains them: a raw paho subscriber (receive + decode, the limit of
-one Python process), aiomqtt (the same), and the full ingestor (manual acks after the
-commit, memory store); CPU µs per message from ``time.process_time``.
+how fast each client drains them: a raw paho subscriber (receive + decode: "the limit"
+of paho in one Python process), a raw lean-client subscriber (the same with
+:class:`cadml.mqtt.lean_client.LeanClient`), aiomqtt (the same), and the full ingestor
+with each client (manual acks after the commit, memory store); CPU µs per message from
+``time.process_time``.
 
 The publishers speak MQTT 3.1.1 over a raw socket with pre-built packets, so publishing
 costs far less CPU than paho's publish path and does not mask the ingest side.
 
 Usage: python bench/ingest.py [--rate 10000] [--seconds 10] [--ingestors 1]
-       [--store sqlite|memory|postgres|influx] [--publishers 1] [--compare-clients 20000]
+       [--store sqlite|memory|postgres|influx] [--publishers 1] [--client lean|paho|both]
+       [--compare-clients 20000]
 """
 
 from __future__ import annotations
@@ -165,7 +171,16 @@ def publisher_main(
         time.sleep(0.01)
     elapsed = time.monotonic() - start
     pub.close()
-    out.put({"kind": "publisher", "sent": sent, "acked": pub.acked, "frames": seq, "s": elapsed})
+    out.put(
+        {
+            "kind": "publisher",
+            "sent": sent,
+            "acked": pub.acked,
+            "frames": seq,
+            "s": elapsed,
+            "cpu_s": time.process_time(),
+        }
+    )
 
 
 # -- the ingest side ----------------------------------------------------------------------
@@ -195,13 +210,17 @@ def ingestor_main(
     stop: Any,
     out: Any,
     progress: Any,
+    client: str = "lean",
+    batch_delay_s: float = 0.02,
 ) -> None:
     """One ingest process: MqttIngestor + pipeline; reports counters and latencies."""
     from cadml.mqtt import MqttConfig, MqttIngestor
     from cadml.twin.pipeline import IngestPipeline
 
     store = _build_store(store_kind, workdir)
-    pipeline = IngestPipeline(store, max_queue_frames=200_000, batch_size=5_000, max_delay_s=0.02)
+    pipeline = IngestPipeline(
+        store, max_queue_frames=200_000, batch_size=5_000, max_delay_s=batch_delay_s
+    )
     latencies: list[float] = []
     first_commit: list[float] = []
     last_commit = [0.0]
@@ -221,7 +240,7 @@ def ingestor_main(
         client_id=f"bench-ingest-{index}",
         share_group="bench" if shared else None,
     )
-    ingestor = MqttIngestor(config, pipeline)
+    ingestor = MqttIngestor(config, pipeline, client=client)
     ingestor.start()
     out.put({"kind": "ready", "index": index})
     cpu0 = time.process_time()
@@ -254,7 +273,8 @@ def _start_broker(workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
         port = int(s.getsockname()[1])
     conf = workdir / "mosquitto.conf"
     lines = [f"listener {port} 127.0.0.1", "allow_anonymous true", "persistence false",
-             "max_queued_messages 0", "log_dest none"]  # fmt: skip
+             "max_queued_messages 0", f"log_dest file {workdir}/mosquitto.log",
+             "log_type error", "log_type warning"]  # fmt: skip
     if os.geteuid() == 0:
         lines.append("user root")
     conf.write_text("\n".join(lines) + "\n")
@@ -266,6 +286,15 @@ def _start_broker(workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError("mosquitto did not start")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc), 0 when unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -296,7 +325,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     stop,
                     out,
                     progress[i],
+                    args.client,
+                    args.batch_delay_ms / 1000.0,
                 ),
+                daemon=True,  # an error in this process must not leave them running
             )
             for i in range(args.ingestors)
         ]
@@ -317,6 +349,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     args.frames_per_message,
                     out,
                 ),
+                daemon=True,
             )
             for i in range(args.publishers)
         ]
@@ -336,6 +369,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for p in publishers + ingestors:
             p.join(30)
     finally:
+        broker_cpu = _cpu_seconds(broker.pid)
+        if broker.poll() is not None:
+            print(f"!! the benchmark's broker exited during the run (code {broker.returncode})")
+        log = workdir / "mosquitto.log"
+        if log.exists() and log.stat().st_size:
+            print("broker log (errors, warnings):", log.read_text()[-1500:])
         broker.terminate()
         broker.wait(10)
         shutil.rmtree(workdir, ignore_errors=True)
@@ -365,9 +404,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "lost": frames - stored,
         "ingestor_cpu_us_per_msg": sum(r["cpu_s"] for r in results) / max(1, sent) * 1e6,
         "per_ingestor_msgs": [r["messages"] for r in results],
+        # where the machine's CPU went (seconds): is the box, not the ingestor, the limit?
+        "cpu_s_ingestors": sum(r["cpu_s"] for r in results),
+        "cpu_s_publishers": sum(p["cpu_s"] for p in pubs),
+        "cpu_s_broker": broker_cpu,
+        "wall_s": last - t0,
     }
+    os.system("uptime")  # the machine is shared: the load at the end of the run
     print(
-        f"store={args.store} ingestors={args.ingestors} publishers={args.publishers} "
+        f"client={args.client} store={args.store} ingestors={args.ingestors} "
+        f"batch_delay={args.batch_delay_ms:g} ms "
+        f"publishers={args.publishers} "
         f"frames/msg={args.frames_per_message} target={args.rate:.0f} msg/s x {args.seconds:g} s"
     )
     for k, v in figures.items():
@@ -435,6 +482,40 @@ def _drain_paho(port: int, client_id: str, n: int) -> tuple[float, float]:
     return n / t, cpu / n * 1e6
 
 
+def _drain_lean(port: int, client_id: str, n: int) -> tuple[float, float]:
+    from cadml.mqtt.config import MqttConfig
+    from cadml.mqtt.lean_client import LeanClient
+    from cadml.mqtt.packets import Publish
+    from cadml.twin.frame import decode_batch
+
+    got = [0]
+    acks: list[int] = []
+    done = threading.Event()
+
+    def on_messages(batch: list[Publish]) -> None:
+        for topic, payload, mid, _dup in batch:
+            decode_batch(payload, device_id=topic.decode().rsplit("/", 1)[-1])
+            acks.append(mid)
+        got[0] += len(batch)
+        if got[0] >= n:
+            done.set()
+
+    def take_acks() -> list[int]:
+        out = acks[:]
+        del acks[: len(out)]
+        return out
+
+    client = LeanClient(
+        MqttConfig(port=port, client_id=client_id), on_messages=on_messages, take_acks=take_acks
+    )
+    t0, c0 = time.perf_counter(), time.process_time()
+    client.start()
+    done.wait(600)
+    t, cpu = time.perf_counter() - t0, time.process_time() - c0
+    client.stop()
+    return n / t, cpu / n * 1e6
+
+
 def _drain_aiomqtt(port: int, client_id: str, n: int) -> tuple[float, float]:
     import aiomqtt
     from paho.mqtt.packettypes import PacketTypes
@@ -462,14 +543,14 @@ def _drain_aiomqtt(port: int, client_id: str, n: int) -> tuple[float, float]:
     return n / (time.perf_counter() - t0), (time.process_time() - c0) / n * 1e6
 
 
-def _drain_ingestor(port: int, client_id: str, n: int) -> tuple[float, float]:
+def _drain_ingestor(port: int, client_id: str, n: int, client: str) -> tuple[float, float]:
     from cadml.mqtt import MqttConfig, MqttIngestor
     from cadml.timeseries.memory import MemoryTimeSeriesStore
     from cadml.twin.pipeline import IngestPipeline
 
     pipeline = IngestPipeline(MemoryTimeSeriesStore(), max_queue_frames=200_000)
     pipeline.start()
-    ingestor = MqttIngestor(MqttConfig(port=port, client_id=client_id), pipeline)
+    ingestor = MqttIngestor(MqttConfig(port=port, client_id=client_id), pipeline, client=client)
     t0, c0 = time.perf_counter(), time.process_time()
     ingestor.start()
     while pipeline.counters().accounted < n:
@@ -480,20 +561,24 @@ def _drain_ingestor(port: int, client_id: str, n: int) -> tuple[float, float]:
     return n / t, cpu / n * 1e6
 
 
-def compare_clients(n: int, rounds: int) -> None:
+def compare_clients(n: int, rounds: int, skip_aiomqtt: bool = False) -> None:
     """Drain rate and CPU per message of paho, aiomqtt and the ingestor (medians)."""
     workdir = Path(tempfile.mkdtemp(prefix="cadml-bench-clients-"))
     broker, port = _start_broker(workdir)
     clients = {
-        "paho raw": _drain_paho,
+        "paho raw (the limit)": _drain_paho,
+        "lean raw": _drain_lean,
         "aiomqtt": _drain_aiomqtt,
-        "cadml ingestor": _drain_ingestor,
+        "ingestor lean": lambda p, c, k: _drain_ingestor(p, c, k, "lean"),
+        "ingestor paho": lambda p, c, k: _drain_ingestor(p, c, k, "paho"),
     }
+    if skip_aiomqtt:
+        del clients["aiomqtt"]
     figures: dict[str, list[tuple[float, float]]] = {k: [] for k in clients}
     try:
         for r in range(rounds):
             for name, drain in clients.items():
-                cid = f"cmp-{name.replace(' ', '-')}-{r}"
+                cid = f"cmp-{name.split(' (')[0].replace(' ', '-')}-{r}"
                 _preload(port, cid, n)
                 figures[name].append(drain(port, cid, n))
     finally:
@@ -501,10 +586,11 @@ def compare_clients(n: int, rounds: int) -> None:
         broker.wait(10)
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"drain of {n} preloaded QoS 1 messages (1 frame each), median of {rounds} rounds")
+    os.system("uptime")
     for name, values in figures.items():
         rate = statistics.median(v[0] for v in values)
         cpu = statistics.median(v[1] for v in values)
-        print(f"  {name:16s} {rate:9.0f} msg/s  {cpu:6.1f} CPU µs/msg")
+        print(f"  {name:22s} {rate:9.0f} msg/s  {cpu:6.1f} CPU µs/msg")
 
 
 def main() -> None:
@@ -521,13 +607,32 @@ def main() -> None:
     )
     parser.add_argument("--devices", type=int, default=100)
     parser.add_argument("--frames-per-message", type=int, default=1)
+    parser.add_argument(
+        "--batch-delay-ms", type=float, default=20.0, help="the pipeline's max_delay (ms)"
+    )
     parser.add_argument("--compare-clients", type=int, default=0, metavar="N")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--client", default="both", choices=["lean", "paho", "both"], help="the MQTT client"
+    )
+    parser.add_argument("--skip-aiomqtt", action="store_true", help="with --compare-clients")
     args = parser.parse_args()
     if args.compare_clients:
-        compare_clients(args.compare_clients, args.rounds)
-    else:
+        compare_clients(args.compare_clients, args.rounds, args.skip_aiomqtt)
+        return
+    if args.client != "both":
         run(args)
+        return
+    table = {}
+    for client in ("lean", "paho"):
+        table[client] = run(argparse.Namespace(**{**vars(args), "client": client}))
+    keys = ["sustained_frames_s", "p50_ms", "p95_ms", "p99_ms", "received", "written",
+            "dropped", "lost", "ingestor_cpu_us_per_msg"]  # fmt: skip
+    print(f"{'':26s} {'lean':>12s} {'paho':>12s}")
+    for k in keys:
+        row = [table[c][k] for c in ("lean", "paho")]
+        cells = [f"{v:12.1f}" if isinstance(v, float) else f"{v:12d}" for v in row]
+        print(f"  {k:24s} " + " ".join(cells))
 
 
 if __name__ == "__main__":

@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     mqtt_topic: str = "twin/telemetry/+"
     mqtt_share_group: str | None = Field(default=None, description="$share/<group>/... if set")
     mqtt_client_id: str | None = None
+    mqtt_client: Literal["lean", "paho"] = Field(
+        default="lean", description="lean: cadml's bulk-reading MQTT 5 client; paho: paho-mqtt"
+    )
     mqtt_username: str | None = None
     mqtt_password: str | None = None
     mqtt_ca_file: Path | None = None

@@ -1,5 +1,6 @@
 """MQTT ingest against a real Mosquitto on 127.0.0.1 (a private broker per test).
 
+Every test runs with both MQTT clients (``client``: the lean built-in one and paho).
 Nothing here asserts a duration: the tests wait (generously) for counts, then assert
 counts, sets of timestamps and exit codes.
 """
@@ -40,6 +41,12 @@ def _need_mosquitto() -> None:
         if REQUIRE:
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(params=["lean", "paho"])
+def client(request: pytest.FixtureRequest) -> str:
+    """The MQTT client implementation under test."""
+    return str(request.param)
 
 
 @pytest.fixture
@@ -95,7 +102,9 @@ def _count(path: Path, device: str | None = None) -> int:
 class IngestProcess:
     """``python -m cadml.cli.ingest`` as a subprocess, its stderr in a file."""
 
-    def __init__(self, broker: MosquittoProcess, db: Path, log: Path, *extra: str) -> None:
+    def __init__(
+        self, broker: MosquittoProcess, db: Path, log: Path, client: str, *extra: str
+    ) -> None:
         env = dict(os.environ)
         env.update(
             CADML_TWIN_STORE="sqlite",
@@ -107,7 +116,8 @@ class IngestProcess:
         self.log = log
         with log.open("w") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "cadml.cli.ingest", "--client-id", "kill-test", *extra],
+                [sys.executable, "-m", "cadml.cli.ingest", "--client-id", "kill-test",
+                 "--client", client, *extra],
                 env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err,
             )  # fmt: skip
 
@@ -123,11 +133,11 @@ class IngestProcess:
 
 
 def test_sigkill_mid_burst_loses_and_duplicates_nothing(
-    broker: MosquittoProcess, tmp_path: Path
+    broker: MosquittoProcess, tmp_path: Path, client: str
 ) -> None:
     db = tmp_path / "twin.db"
     n, step, device = 20_000, 0.001, "press-kill"
-    first = IngestProcess(broker, db, tmp_path / "first.log")
+    first = IngestProcess(broker, db, tmp_path / "first.log", client)
     first.wait_started()
     publisher = subprocess.Popen(
         [sys.executable, str(HERE / "mqtt_publisher.py"), str(broker.port), device, str(n),
@@ -138,7 +148,7 @@ def test_sigkill_mid_burst_loses_and_duplicates_nothing(
     first.proc.send_signal(signal.SIGKILL)
     first.proc.wait(30)
     at_kill = _count(db, device)
-    second = IngestProcess(broker, db, tmp_path / "second.log")
+    second = IngestProcess(broker, db, tmp_path / "second.log", client)
     second.wait_started()
     _, err = publisher.communicate(timeout=120)
     assert publisher.returncode == 0, err
@@ -153,7 +163,7 @@ def test_sigkill_mid_burst_loses_and_duplicates_nothing(
 
 
 def test_ingestor_reconnects_after_a_broker_restart(
-    broker: MosquittoProcess, tmp_path: Path
+    broker: MosquittoProcess, tmp_path: Path, client: str
 ) -> None:
     db = tmp_path / "twin.db"
     pipeline, store = _pipeline(db)
@@ -162,6 +172,7 @@ def test_ingestor_reconnects_after_a_broker_restart(
         pipeline,
         reconnect_min_s=0.05,
         reconnect_max_s=0.5,
+        client=client,
     )
     ingestor.start()
     try:
@@ -186,13 +197,17 @@ def test_ingestor_reconnects_after_a_broker_restart(
     )
 
 
-def test_shared_subscription_splits_the_load(broker: MosquittoProcess, tmp_path: Path) -> None:
+def test_shared_subscription_splits_the_load(
+    broker: MosquittoProcess, tmp_path: Path, client: str
+) -> None:
     db = tmp_path / "twin.db"
     parts = []
     for name in ("a", "b"):
         pipeline, store = _pipeline(db)
         ingestor = MqttIngestor(
-            MqttConfig(port=broker.port, client_id=f"shared-{name}", share_group="ingest"), pipeline
+            MqttConfig(port=broker.port, client_id=f"shared-{name}", share_group="ingest"),
+            pipeline,
+            client=client,
         )
         ingestor.start()
         parts.append((ingestor, pipeline, store))
@@ -213,30 +228,32 @@ def test_shared_subscription_splits_the_load(broker: MosquittoProcess, tmp_path:
 
 
 def test_bad_payloads_are_counted_and_do_not_stop_ingest(
-    broker: MosquittoProcess, tmp_path: Path
+    broker: MosquittoProcess, tmp_path: Path, client: str
 ) -> None:
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 
     db = tmp_path / "twin.db"
     pipeline, store = _pipeline(db)
-    ingestor = MqttIngestor(MqttConfig(port=broker.port, client_id="bad-test"), pipeline)
+    ingestor = MqttIngestor(
+        MqttConfig(port=broker.port, client_id="bad-test"), pipeline, client=client
+    )
     ingestor.start()
     try:
-        client = mqtt.Client(CallbackAPIVersion.VERSION2)
-        client.connect("127.0.0.1", broker.port)
-        client.loop_start()
+        sender = mqtt.Client(CallbackAPIVersion.VERSION2)
+        sender.connect("127.0.0.1", broker.port)
+        sender.loop_start()
         bad = [
             ("twin/telemetry/dev-b", b"\xc1\xc1 garbage"),
             ("twin/telemetry/dev-b", b'{"timestamp": 1, "device_id": "someone-else"}'),
             ("twin/telemetry/dev-b", b'[{"timestamp": -5, "device_id": "dev-b"}]'),
             ("twin/telemetry/dev-b", b"[]"),
         ]
-        infos = [client.publish(t, p, qos=1) for t, p in bad]
+        infos = [sender.publish(t, p, qos=1) for t, p in bad]
         for info in infos:
             info.wait_for_publish(30)
-        client.disconnect()
-        client.loop_stop()
+        sender.disconnect()
+        sender.loop_stop()
         publish_frames(broker.port, "dev-b", 100, BASE_TS, 0.01)
         assert wait_for(lambda: pipeline.counters().written >= 100, 60)
         assert wait_for(lambda: ingestor.stats().acked >= 104, 30)
@@ -254,7 +271,7 @@ def test_bad_payloads_are_counted_and_do_not_stop_ingest(
     assert len(_stored_timestamps(db, "dev-b")) == 100
 
 
-def test_tls_with_client_certificates(tmp_path: Path, free_tcp_port) -> None:  # type: ignore[no-untyped-def]
+def test_tls_with_client_certificates(tmp_path: Path, free_tcp_port, client: str) -> None:  # type: ignore[no-untyped-def]
     _need_mosquitto()
     certs = make_certificates(tmp_path)
     broker = MosquittoProcess(
@@ -267,6 +284,7 @@ def test_tls_with_client_certificates(tmp_path: Path, free_tcp_port) -> None:  #
         no_cert = MqttIngestor(
             MqttConfig(port=broker.port, tls=True, ca_file=certs["ca"], client_id="tls-none"),
             pipeline,
+            client=client,
         )
         with pytest.raises(ServiceUnavailableError) as info:
             no_cert.start(connect_timeout_s=10)
@@ -281,6 +299,7 @@ def test_tls_with_client_certificates(tmp_path: Path, free_tcp_port) -> None:  #
                 client_id="tls-ok",
             ),
             pipeline,
+            client=client,
         )
         ingestor.start()
         tls = {
@@ -298,14 +317,16 @@ def test_tls_with_client_certificates(tmp_path: Path, free_tcp_port) -> None:  #
     assert len(_stored_timestamps(db, "dev-t")) == 50
 
 
-def test_ingest_command_explains_an_unreachable_broker(tmp_path: Path, free_tcp_port) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_command_explains_an_unreachable_broker(  # type: ignore[no-untyped-def]
+    tmp_path: Path, free_tcp_port, client: str
+) -> None:
     env = dict(os.environ)
     env.update(
         CADML_TWIN_SQLITE_PATH=str(tmp_path / "twin.db"),
         CADML_MQTT_URL=f"mqtt://127.0.0.1:{free_tcp_port()}",
     )
     done = subprocess.run(
-        [sys.executable, "-m", "cadml.cli.ingest"],
+        [sys.executable, "-m", "cadml.cli.ingest", "--client", client],
         env=env, cwd=REPO, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 2, done.stderr

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from cadml.errors import CadmlError
-from cadml.mqtt.config import MqttConfig
+from cadml.mqtt.config import CLIENTS, MqttConfig
 from cadml.mqtt.ingestor import MqttIngestor
 from cadml.observability import configure_logging
 from cadml.settings import get_settings
@@ -29,9 +29,11 @@ Examples:
   # two processes splitting the load (run each with its own --client-id):
   cadml ingest --share-group ingest --client-id ingest-a &
   cadml ingest --share-group ingest --client-id ingest-b &
+  cadml ingest --client paho        # paho-mqtt instead of the built-in lean client
 
 \b
 Other settings come from CADML_* variables: CADML_MQTT_USERNAME/PASSWORD,
+CADML_MQTT_CLIENT (lean|paho),
 CADML_MQTT_CA_FILE/CERT_FILE/KEY_FILE (TLS), CADML_TWIN_SQLITE_PATH,
 CADML_TWIN_POSTGRES_URL, CADML_TWIN_QUEUE_FRAMES, CADML_TWIN_BATCH_SIZE,
 CADML_TWIN_BATCH_DELAY_MS. Exit codes: 0 after a clean stop, 2 when the broker
@@ -62,6 +64,13 @@ or the store cannot be used, 1 when the drain did not finish.
     show_default=True,
     help="MQTT version (3.1.1 caps unacknowledged messages at the broker's 20)",
 )
+@click.option(
+    "--client",
+    "client",
+    type=click.Choice(list(CLIENTS)),
+    default=None,
+    help="MQTT client: lean (built-in, batched reads and acks) or paho [CADML_MQTT_CLIENT or lean]",
+)
 def ingest(
     mqtt_url: str | None,
     topic: str | None,
@@ -70,6 +79,7 @@ def ingest(
     store: str | None,
     stats_every: float,
     mqtt_protocol: str,
+    client: str | None,
 ) -> None:
     """Ingest telemetry from MQTT into the time-series store until SIGTERM or Ctrl-C.
 
@@ -89,7 +99,7 @@ def ingest(
     settings = settings.model_copy(update={k: v for k, v in updates.items() if v is not None})
     configure_logging(settings.log_level, settings.log_json)
     config = MqttConfig.from_settings(settings).with_options(
-        protocol=5 if mqtt_protocol == "5" else 4
+        protocol=5 if mqtt_protocol == "5" else 4, client=client
     )
 
     from cadml.timeseries.factory import build_timeseries_store
@@ -118,7 +128,7 @@ def ingest(
         ts_store.close()
         raise
     click.echo(
-        f"cadml ingest: {config.url} {config.subscription} (client id "
+        f"cadml ingest: {config.url} {config.subscription} ({config.client} client, id "
         f"{config.session_client_id}) -> store {ts_store.name}; SIGTERM/Ctrl-C stops",
         err=True,
     )

@@ -109,6 +109,19 @@ SPECS: tuple[ErrorSpec, ...] = (
         ),
     ),
     ErrorSpec(
+        "TWIN_MQTT_INVALID_CLIENT",
+        "The MQTT client '{client}' is unknown; choose one of: {choices}.",
+        "'{client}' MQTT istemcisi bilinmiyor; şunlardan birini seçin: {choices}.",
+        (
+            _s(
+                "Set CADML_MQTT_CLIENT (or cadml ingest --client) to lean (the fast "
+                "built-in subscriber) or paho (paho-mqtt).",
+                "CADML_MQTT_CLIENT değerini (veya cadml ingest --client) lean (hızlı yerleşik "
+                "abone) ya da paho (paho-mqtt) yapın.",
+            ),
+        ),
+    ),
+    ErrorSpec(
         "TWIN_MQTT_INVALID_TOPIC",
         "The MQTT topic '{topic}' is invalid: {reason}",
         "'{topic}' MQTT konusu geçersiz: {reason}",
@@ -132,4 +145,5 @@ STATUS: dict[str, int] = {
     "TWIN_MQTT_INVALID_URL": 500,
     "TWIN_MQTT_TLS_INVALID": 500,
     "TWIN_MQTT_INVALID_TOPIC": 500,
+    "TWIN_MQTT_INVALID_CLIENT": 500,
 }

@@ -31,9 +31,9 @@ __all__ = ["AckSlot", "AckTracker"]
 
 @dataclass(slots=True)
 class AckSlot:
-    """One received QoS 1 message waiting for its acknowledgement."""
+    """Received QoS 1 messages (one, or a whole read) waiting for their acknowledgement."""
 
-    mid: int
+    mids: list[int]
     generation: int
     ready: bool = False
     failed: bool = False
@@ -65,10 +65,14 @@ class AckTracker:
 
     def track(self, mid: int) -> AckSlot:
         """Register a received message, in arrival order."""
+        return self.track_many([mid])
+
+    def track_many(self, mids: list[int]) -> AckSlot:
+        """Register received messages that are committed together, in arrival order."""
         with self._lock:
-            slot = AckSlot(mid, self._generation)
+            slot = AckSlot(mids, self._generation)
             self._pending.append(slot)
-            self._unresolved += 1
+            self._unresolved += len(mids)
             return slot
 
     def ready(self, slot: AckSlot) -> None:
@@ -77,10 +81,10 @@ class AckTracker:
             if slot.generation != self._generation or slot.ready or slot.failed:
                 return
             slot.ready = True
-            self._unresolved -= 1
+            self._unresolved -= len(slot.mids)
             pending = self._pending
             while pending and pending[0].ready:
-                self._out.append(pending.popleft().mid)
+                self._out.extend(pending.popleft().mids)
 
     def fail(self, slot: AckSlot) -> None:
         """The slot's message will not be acknowledged on this connection (redelivered later)."""
@@ -88,7 +92,7 @@ class AckTracker:
             if slot.generation != self._generation or slot.ready or slot.failed:
                 return
             slot.failed = True
-            self._unresolved -= 1
+            self._unresolved -= len(slot.mids)
 
     def take(self) -> list[int]:
         """The packet ids to acknowledge now, in order (and forget them)."""
@@ -100,7 +104,7 @@ class AckTracker:
 
     @property
     def unresolved(self) -> int:
-        """Slots of this generation neither ready nor failed."""
+        """Messages of this generation neither ready nor failed."""
         return self._unresolved
 
     @property

@@ -26,7 +26,13 @@ from urllib.parse import unquote, urlsplit
 
 from cadml.errors import ConfigurationError
 
-__all__ = ["MqttConfig", "default_client_id", "parse_mqtt_url"]
+__all__ = ["CLIENTS", "DEFAULT_CLIENT", "MqttConfig", "default_client_id", "parse_mqtt_url"]
+
+CLIENTS = ("lean", "paho")
+"""The MQTT client implementations :class:`~cadml.mqtt.ingestor.MqttIngestor` can use."""
+
+DEFAULT_CLIENT = "lean"
+"""The client used unless configured otherwise (``CADML_MQTT_CLIENT``, ``--client``)."""
 
 _SCHEMES = {"mqtt": (False, 1883), "tcp": (False, 1883), "mqtts": (True, 8883), "ssl": (True, 8883)}
 
@@ -65,6 +71,8 @@ class MqttConfig:
             messages.
         protocol: ``5`` (MQTT 5, default) or ``4`` (3.1.1; the broker's
             ``max_inflight_messages``, 20 by default, then caps the window).
+        client: the MQTT client implementation: ``"lean"`` (:mod:`cadml.mqtt.lean_client`,
+            many packets per read, batched acks; the default) or ``"paho"`` (paho-mqtt).
     """
 
     host: str = "127.0.0.1"
@@ -83,6 +91,7 @@ class MqttConfig:
     session_expiry_s: int = 24 * 3600
     receive_maximum: int = 10_000
     protocol: int = 5
+    client: str = DEFAULT_CLIENT
 
     def __post_init__(self) -> None:
         topic = self.topic
@@ -107,6 +116,11 @@ class MqttConfig:
             raise ConfigurationError(
                 "TWIN_MQTT_INVALID_URL",
                 details={"url": self.url, "reason": "protocol must be 4 (3.1.1) or 5"},
+            )
+        if self.client not in CLIENTS:
+            raise ConfigurationError(
+                "TWIN_MQTT_INVALID_CLIENT",
+                details={"client": self.client, "choices": ", ".join(CLIENTS)},
             )
         if not 1 <= self.receive_maximum <= 65535:
             raise ConfigurationError(
@@ -190,6 +204,7 @@ class MqttConfig:
             topic=getattr(settings, "mqtt_topic", None),
             share_group=getattr(settings, "mqtt_share_group", None),
             client_id=getattr(settings, "mqtt_client_id", None),
+            client=getattr(settings, "mqtt_client", None),
         )
 
 

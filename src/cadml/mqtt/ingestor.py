@@ -1,25 +1,33 @@
 """The MQTT ingest transport: broker → decode → :class:`~cadml.twin.pipeline.IngestPipeline`.
 
-One paho-mqtt client (MQTT 5 by default) in a **persistent session** (stable client id,
-``clean_start=False``, session expiry) subscribes at QoS 1 to ``twin/telemetry/+`` (the
-last topic level is the device id), optionally as ``$share/<group>/...`` so several
-ingestors split the load. Acknowledgements are **manual**: a message's PUBACK is sent only
-after the store committed the batch holding its frames (in arrival order, see
-:mod:`cadml.mqtt.acks`), so a crash at any point makes the broker redeliver instead of
-losing; redelivered frames are idempotent duplicates in the store.
+One MQTT client (MQTT 5 by default; the lean built-in subscriber of
+:mod:`cadml.mqtt.lean_client` or paho-mqtt, ``client="lean"|"paho"``) in a **persistent
+session** (stable client id, ``clean_start=False``, session expiry) subscribes at QoS 1
+to ``twin/telemetry/+`` (the last topic level is the device id), optionally as
+``$share/<group>/...`` so several ingestors split the load. Acknowledgements are
+**manual**: a message's PUBACK is sent only after the store committed the batch holding
+its frames (in arrival order, see :mod:`cadml.mqtt.acks`), so a crash at any point makes
+the broker redeliver instead of losing; redelivered frames are idempotent duplicates in
+the store.
 
 Bad payloads are counted by reason (``TWIN_FRAME_*``) and acknowledged at once: they can
 never become good. When the pipeline's queue is full the network thread blocks in
 ``submit``; it stops reading the socket, and the broker stops sending once
 ``receive_maximum`` messages are unacknowledged, which in turn throttles the publishers.
 
-Threads: paho's client is driven by our own network thread (``client.loop`` in a loop).
-The pipeline's writer thread only marks messages ready; the network thread sends the
-acks, so the client is never written from two threads and an ack can never leak into a
-newer connection. It reconnects with exponential backoff and resubscribes in
-``on_connect``.
+The lean client hands over all PUBLISHes of one socket read at once: they are decoded
+one by one (``pipeline.decode``), and their good frames go to the pipeline in **one**
+``submit`` whose completion makes the whole read ready for acknowledgement (one ack slot,
+see :meth:`~cadml.mqtt.acks.AckTracker.track_many`). paho delivers one message per
+callback, so it submits per message.
 
-Why paho and not aiomqtt: measured on this machine for the same QoS 1 burst, see
+Threads: the client is driven by our own network thread (paho: ``client.loop`` in a loop;
+lean: its reader thread). The pipeline's writer thread only marks messages ready (and,
+for the lean client, wakes the network thread); the network thread sends the acks, so
+the socket is never written from two threads and an ack can never leak into a newer
+connection. Both reconnect with exponential backoff and resubscribe.
+
+Why not aiomqtt, and why the lean client: measured on this machine, see
 ``docs/ingest.md`` and ``bench/ingest.py --compare-clients``.
 """
 
@@ -28,7 +36,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,11 +46,12 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from cadml.errors import CadmlError, ServiceUnavailableError
+from cadml.errors import CadmlError, ConfigurationError, ServiceUnavailableError
 from cadml.mqtt.acks import AckSlot, AckTracker
-from cadml.mqtt.config import MqttConfig
+from cadml.mqtt.config import CLIENTS, MqttConfig
+from cadml.mqtt.lean_client import LeanClient
 from cadml.timeseries.port import WriteResult
-from cadml.twin.frame import Rejection
+from cadml.twin.frame import Rejection, TelemetryFrame
 from cadml.twin.pipeline import IngestPipeline
 
 __all__ = ["IngestorStats", "MqttIngestor"]
@@ -83,6 +92,10 @@ class MqttIngestor:
         reconnect_min_s: first reconnect delay; doubles up to ``reconnect_max_s``.
         reconnect_max_s: reconnect delay cap.
         clock: the platform clock for the time rule (unix seconds).
+        client: ``"lean"`` or ``"paho"`` (default: ``config.client``).
+
+    Raises:
+        ConfigurationError: ``TWIN_MQTT_INVALID_CLIENT`` for another client name.
     """
 
     def __init__(
@@ -94,7 +107,14 @@ class MqttIngestor:
         reconnect_min_s: float = 0.25,
         reconnect_max_s: float = 30.0,
         clock: Callable[[], float] = time.time,
+        client: str | None = None,
     ) -> None:
+        self.client_kind = client or config.client
+        if self.client_kind not in CLIENTS:
+            raise ConfigurationError(
+                "TWIN_MQTT_INVALID_CLIENT",
+                details={"client": self.client_kind, "choices": ", ".join(CLIENTS)},
+            )
         self.config = config
         self.pipeline = pipeline
         self.max_payload_bytes = max_payload_bytes
@@ -103,6 +123,8 @@ class MqttIngestor:
         self.clock = clock
         self.acks = AckTracker()
         self._client: mqtt.Client | None = None
+        self._lean: LeanClient | None = None
+        self._devices: dict[bytes | str, str | None] = {}
         self._thread: threading.Thread | None = None
         self._closing = threading.Event()
         self._connected = threading.Event()
@@ -126,6 +148,9 @@ class MqttIngestor:
                 reached, ``TWIN_MQTT_REFUSED`` when it refuses the connection.
             ConfigurationError: invalid TLS settings.
         """
+        if self.client_kind == "lean":
+            self._start_lean(connect_timeout_s)
+            return
         client = self._build_client()
         self._client = client
         cfg = self.config
@@ -182,8 +207,38 @@ class MqttIngestor:
         self._shutdown_thread()
         return clean
 
+    def _start_lean(self, connect_timeout_s: float) -> None:
+        lean = LeanClient(
+            self.config,
+            on_messages=self._on_batch,
+            take_acks=self._take_acks,
+            on_connect=self._lean_connected,
+            on_disconnect=self._lean_disconnected,
+            reconnect_min_s=self.reconnect_min_s,
+            reconnect_max_s=self.reconnect_max_s,
+        )
+        self._lean = lean
+        lean.start(connect_timeout_s)
+
+    def _lean_connected(self) -> None:
+        self.acks.reset()
+        self._connects += 1
+        self._connected.set()
+
+    def _lean_disconnected(self, reason: str) -> None:
+        self._connected.clear()
+
+    def _take_acks(self) -> list[int]:
+        mids = self.acks.take()
+        self._acked += len(mids)
+        return mids
+
     def _shutdown_thread(self) -> None:
         self._closing.set()
+        if self._lean is not None:
+            self._lean.stop()
+            self._connected.clear()
+            return
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(10.0)
         if self._client is not None:
@@ -224,6 +279,7 @@ class MqttIngestor:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         return client
 
     def _connect_properties(self) -> Properties:
@@ -253,6 +309,16 @@ class MqttIngestor:
             self.config.subscription,
         )
         self._connected.set()
+
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, properties: Any
+    ) -> None:
+        # start() returns only once subscribed: a message published before the SUBSCRIBE
+        # reached the broker would not be queued for this (new) session.
+        failed = [r for r in reasons if getattr(r, "is_failure", False)]
+        if failed:
+            self._refusal = f"subscription to {self.config.subscription} refused: {failed[0]}"
+            _log.error("MQTT broker %s: %s", self.config.url, self._refusal)
         self._first_outcome.set()
 
     def _on_disconnect(
@@ -263,46 +329,83 @@ class MqttIngestor:
             _log.warning("MQTT connection to %s lost: %s", self.config.url, reason)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        if self._paused:
-            return  # not acknowledged: the broker redelivers it to the session later
-        self._messages += 1
-        if message.dup:
-            self._redelivered += 1
-        slot = self.acks.track(message.mid) if message.qos > 0 else None
-        payload = bytes(message.payload)
         try:
-            device = self.config.device_from_topic(message.topic)
+            topic: bytes | str = message.topic
         except UnicodeDecodeError:
-            self._reject(slot, [Rejection("TWIN_FRAME_INVALID", "topic is not UTF-8")])
-            return
-        if len(payload) > self.max_payload_bytes:
-            self._reject(
-                slot,
-                [Rejection("TWIN_FRAME_TOO_LARGE", f"{len(payload)} bytes")],
-            )
-            return
-        decoded = self.pipeline.decode(payload, device_id=device, now=self.clock())
-        if decoded.rejections:
-            self._rejected_messages += 1
-            self.pipeline.count_rejections(decoded.rejections)
-        if not decoded.frames:
+            topic = b"\xff"  # not UTF-8: rejected as such by _on_batch
+        mid = message.mid if message.qos > 0 else 0
+        self._on_batch([(topic, bytes(message.payload), mid, bool(message.dup))])
+
+    def _device(self, topic: bytes | str) -> str | None:
+        """The device id of a topic (None when it is not UTF-8), cached."""
+        devices = self._devices
+        device = devices.get(topic, "")
+        if device == "":
+            try:
+                name = topic.decode() if isinstance(topic, bytes) else topic
+            except UnicodeDecodeError:
+                device = None
+            else:
+                device = self.config.device_from_topic(name)
+            if len(devices) >= 100_000:
+                devices.clear()
+            devices[topic] = device
+        return device
+
+    def _on_batch(self, publishes: Sequence[tuple[bytes | str, bytes, int, bool]]) -> None:
+        """Decode the messages of one read and submit their good frames together."""
+        if self._paused:
+            return  # not acknowledged: the broker redelivers them to the session later
+        pipeline = self.pipeline
+        decode = pipeline.decode
+        limit = self.max_payload_bytes
+        now = self.clock()
+        frames: list[TelemetryFrame] = []
+        rejections: list[Rejection] = []
+        mids: list[int] = []
+        bad = 0
+        for topic, payload, mid, dup in publishes:
+            if mid:
+                mids.append(mid)
+            if dup:
+                self._redelivered += 1
+            device = self._device(topic)
+            if device is None:
+                bad += 1
+                rejections.append(Rejection("TWIN_FRAME_INVALID", "topic is not UTF-8"))
+                continue
+            if len(payload) > limit:
+                bad += 1
+                rejections.append(Rejection("TWIN_FRAME_TOO_LARGE", f"{len(payload)} bytes"))
+                continue
+            decoded = decode(payload, device_id=device, now=now)
+            if decoded.rejections:
+                bad += 1
+                rejections += decoded.rejections
+            frames += decoded.frames
+        self._messages += len(publishes)
+        if bad:
+            self._rejected_messages += bad
+            pipeline.count_rejections(rejections)
+        slot = self.acks.track_many(mids) if mids else None
+        if not frames:
             if slot is not None:
                 self.acks.ready(slot)
+                self._wake()
             return
-        done = _AckWhenCommitted(self.acks, slot) if slot is not None else None
+        wake = self._lean.wake if self._lean is not None else None
+        done = _AckWhenCommitted(self.acks, slot, wake) if slot is not None else None
         try:
-            self.pipeline.submit(decoded.frames, done, block=True)
+            pipeline.submit(frames, done, block=True)
         except CadmlError as exc:
             # Only a stopped pipeline refuses a blocking submit: leave it unacknowledged.
-            _log.warning("message %d not ingested: %s", message.mid, exc)
+            _log.warning("%d messages not ingested: %s", len(publishes), exc)
             if slot is not None:
                 self.acks.fail(slot)
 
-    def _reject(self, slot: AckSlot | None, rejections: list[Rejection]) -> None:
-        self._rejected_messages += 1
-        self.pipeline.count_rejections(rejections)
-        if slot is not None:
-            self.acks.ready(slot)
+    def _wake(self) -> None:
+        if self._lean is not None:
+            self._lean.wake()
 
     def _send_acks(self, client: mqtt.Client) -> None:
         mids = self.acks.take()
@@ -345,16 +448,21 @@ class MqttIngestor:
 
 
 class _AckWhenCommitted:
-    """The pipeline's completion callback for one message."""
+    """The pipeline's completion callback for one submission (one or many messages)."""
 
-    __slots__ = ("slot", "tracker")
+    __slots__ = ("slot", "tracker", "wake")
 
-    def __init__(self, tracker: AckTracker, slot: AckSlot) -> None:
+    def __init__(
+        self, tracker: AckTracker, slot: AckSlot, wake: Callable[[], None] | None = None
+    ) -> None:
         self.tracker = tracker
         self.slot = slot
+        self.wake = wake
 
     def __call__(self, outcome: WriteResult | BaseException) -> None:
         if isinstance(outcome, BaseException):
             self.tracker.fail(self.slot)
         else:
             self.tracker.ready(self.slot)
+            if self.wake is not None:
+                self.wake()

@@ -142,3 +142,72 @@ def test_a_stopped_pipeline_leaves_the_message_unacked() -> None:
     ingestor._on_message(None, None, message(1, frame_payload(999.0), dup=True))  # type: ignore[arg-type]
     assert ingestor.acks.take() == [] and ingestor.acks.unresolved == 0
     assert ingestor.stats().redelivered == 1
+
+
+def test_track_many_releases_a_whole_read_at_once() -> None:
+    t = AckTracker()
+    t.reset()
+    first, second = t.track_many([1, 2, 3]), t.track_many([4, 5])
+    assert t.unresolved == 5
+    t.ready(second)
+    assert t.take() == []
+    t.ready(first)
+    assert t.take() == [1, 2, 3, 4, 5] and t.unresolved == 0
+
+
+class CountingPipeline(IngestPipeline):
+    """Counts submit calls."""
+
+    submits = 0
+
+    def submit(self, frames, done=None, *, block=False, timeout_s=None):  # type: ignore[no-untyped-def]
+        self.submits += 1
+        super().submit(frames, done, block=block, timeout_s=timeout_s)
+
+
+def test_a_read_of_many_messages_is_one_submission_acked_after_its_commit() -> None:
+    store = ListStore()
+    pipeline = CountingPipeline(
+        store, max_delay_s=0.005, time_rule=TimeRule(max_future_s=60, max_age_s=0)
+    )
+    pipeline.start()
+    ingestor = MqttIngestor(MqttConfig(), pipeline, clock=lambda: 1000.0, client="lean")
+    ingestor.acks.reset()
+    store.gate.clear()
+    batch = [(b"twin/telemetry/dev-1", frame_payload(990.0 + i), 10 + i, i == 3) for i in range(5)]
+    batch.insert(2, (b"twin/telemetry/dev-1", b"\xc1", 20, False))  # undecodable
+    batch.append((b"twin/telemetry/\xff", frame_payload(999.0), 21, False))  # not UTF-8
+    batch.append((b"twin/telemetry/dev-1", frame_payload(999.9), 0, False))  # QoS 0
+    ingestor._on_batch(batch)
+    assert pipeline.submits == 1
+    assert ingestor.acks.take() == []  # not committed yet
+    store.gate.set()
+    assert pipeline.stop(timeout_s=30)
+    assert ingestor.acks.take() == [10, 11, 20, 12, 13, 14, 21]  # arrival order, no QoS 0
+    assert len(store.frames) == 6
+    assert pipeline.counters().rejected == {
+        "TWIN_FRAME_UNDECODABLE": 1,
+        "TWIN_FRAME_INVALID": 1,
+    }
+    stats = ingestor.stats()
+    assert (stats.messages, stats.rejected_messages, stats.redelivered) == (8, 2, 1)
+
+
+def test_a_read_of_only_bad_messages_is_acked_at_once() -> None:
+    ingestor, pipeline, _ = setup()
+    ingestor._on_batch([(b"twin/telemetry/dev-1", b"", 7, False)])
+    assert ingestor.acks.take() == [7]
+    assert pipeline.stop(timeout_s=30)
+
+
+def test_an_unknown_client_is_a_configuration_error() -> None:
+    import pytest
+
+    from cadml.errors import ConfigurationError
+
+    pipeline = IngestPipeline(ListStore())
+    with pytest.raises(ConfigurationError) as info:
+        MqttIngestor(MqttConfig(), pipeline, client="gmqtt")
+    assert info.value.code == "TWIN_MQTT_INVALID_CLIENT"
+    with pytest.raises(ConfigurationError):
+        MqttConfig(client="gmqtt")
