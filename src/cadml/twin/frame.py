@@ -157,18 +157,33 @@ def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+_FLOAT, _INT = float, int
+_INF = math.inf
+
+
 def _values(data: Mapping[str, Any], group: str) -> dict[str, float]:
     raw = data.get(group)
     if raw is None:
         return {}
-    if not isinstance(raw, dict):
+    if type(raw) is not dict:
         raise ValueError(f"{group} must be a mapping of name to number")
+    out: dict[str, float] = {}
     for name, value in raw.items():
-        if not isinstance(name, str) or not name or "." in name:
-            raise ValueError(f"{group} has an invalid name {name!r} (non-empty, no dots)")
-        if not _finite(value):
+        # the hot path: exact float/int types (never bool) and finite, tested inline
+        kind = type(value)
+        if kind is _FLOAT:
+            if not -_INF < value < _INF:
+                raise ValueError(f"{group}.{name} = {value!r} is not a finite number")
+        elif kind is _INT:
+            value = float(value)
+        elif not _finite(value):  # int/float subclasses pass here; bool and the rest do not
             raise ValueError(f"{group}.{name} = {value!r} is not a finite number")
-    return {name: float(value) for name, value in raw.items()}
+        else:
+            value = float(value)
+        if type(name) is not str or not name or "." in name:
+            raise ValueError(f"{group} has an invalid name {name!r} (non-empty, no dots)")
+        out[name] = value
+    return out
 
 
 def frame_from_dict(data: Any) -> TelemetryFrame:
@@ -179,8 +194,8 @@ def frame_from_dict(data: Any) -> TelemetryFrame:
     """
     if not isinstance(data, dict):
         raise ValueError(f"a frame must be a mapping, not {type(data).__name__}")
-    unknown = data.keys() - _KEYS
-    if unknown:
+    if not _KEYS.issuperset(data):
+        unknown = data.keys() - _KEYS
         raise ValueError(f"unknown fields {sorted(map(str, unknown))}")
     timestamp: Any = data.get("timestamp")
     if not _finite(timestamp) or timestamp < 0:
