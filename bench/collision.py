@@ -5,8 +5,13 @@ cylinders, capsules, tori and subdivided boxes; every part its own geometry), pl
 random poses in a 1 m cube and forces ``--overlaps`` pairs to overlap (part 2k+1 is
 moved next to part 2k so that they share volume). Then it measures:
 
+- kernel load: the first use of the compiled boundary-integral kernels in the process
+  (:func:`~cadml.physics.collision.boundary_volume.warm_up`: loaded from numba's on-disk
+  cache, or compiled when the cache is cold), before anything is timed;
 - BVH build: filling a :class:`~cadml.physics.collision.BvhCache` (fcl BVH + manifold
-  solid per geometry), total.
+  solid per geometry), total;
+- the first check (untimed warm-up: it also builds the per-geometry boundary-integral
+  arrays of the parts that interfere);
 - the full check (:func:`~cadml.physics.collision.check_collisions`: broadphase,
   narrowphase, containment tests and interference volumes) with the cache warm: median
   of ``--repeats`` runs, which path answered each volume (the boundary integral, or the
@@ -38,6 +43,7 @@ from scipy.spatial.transform import Rotation
 
 from cadml.geometry.mesh import Mesh, mesh_from_triangulation
 from cadml.physics.collision import BvhCache, CollisionPart, PairCache, check_collisions, volume
+from cadml.physics.collision.boundary_volume import warm_up
 from cadml.physics.collision.broadphase import candidate_pairs
 from cadml.physics.collision.scene import world_aabb
 
@@ -169,6 +175,7 @@ def _incremental(
 
 def bench_collision(parts: int, overlaps: int, repeats: int, seed: int) -> dict[str, Any]:
     """Run the benchmark and return its figures (ms)."""
+    kernel_load_ms = warm_up() * 1e3
     meshes = make_meshes(parts, seed)
     scene = make_scene(meshes, overlaps, seed)
     triangles = [m.triangle_count for m in meshes]
@@ -178,6 +185,9 @@ def bench_collision(parts: int, overlaps: int, repeats: int, seed: int) -> dict[
         cache.get(p)
     build_ms = (time.perf_counter() - start) * 1e3
 
+    start = time.perf_counter()
+    check_collisions(scene, cache=cache)
+    first_check_ms = (time.perf_counter() - start) * 1e3
     volume.PATH_COUNTS.clear()
     full_ms, report = _median_ms(lambda: check_collisions(scene, cache=cache), repeats)
     paths = {path: count / repeats for path, count in sorted(volume.PATH_COUNTS.items())}
@@ -224,7 +234,9 @@ def bench_collision(parts: int, overlaps: int, repeats: int, seed: int) -> dict[
         "triangles_max": max(triangles),
         "triangles_total": sum(triangles),
         "repeats": repeats,
+        "kernel_load_ms": kernel_load_ms,
         "bvh_build_ms": build_ms,
+        "first_check_ms": first_check_ms,
         "full_check_median_ms": full_ms,
         "stage_median_ms": {
             name: statistics.median(getattr(t, name) for t in stage_runs)
@@ -261,7 +273,9 @@ def _table(r: dict[str, Any]) -> str:
             f"{r['parts']} parts, {r['triangles_min']}-{r['triangles_max']} triangles each "
             f"({r['triangles_total']} total), {r['forced_overlaps']} forced overlaps",
         ),
+        ("kernel load (first use in process)", f"{r['kernel_load_ms']:.1f} ms"),
         ("BVH build (total, cold cache)", f"{r['bvh_build_ms']:.1f} ms"),
+        ("first check (untimed warm-up)", f"{r['first_check_ms']:.1f} ms"),
         ("full check, median (pairs + volumes)", f"{r['full_check_median_ms']:.2f} ms"),
         (
             "  broadphase / narrowphase / volumes",

@@ -1,14 +1,16 @@
 """The boundary-integral interference against closed forms and the manifold3d boolean.
 
-The fast path (:func:`boundary_intersection`) must agree with manifold3d's boolean
-(``volume._boolean``) to about 1e-9 relative in volume, area and centroid, and name the
-same faces; degenerate configurations (touching faces, coplanar caps) must be refused and
-then answered by the boolean through :func:`intersect`.
+The fast path (:func:`boundary_intersection`, compiled kernels) must agree with
+manifold3d's boolean (``volume._boolean``) to about 1e-9 relative in volume, area and
+centroid, and name the same faces; degenerate configurations (touching faces, coplanar
+caps) must be refused and then answered by the boolean through :func:`intersect`. The
+triangle-triangle kernel is checked against hand-computed segments.
 """
 
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -20,8 +22,9 @@ from scipy.spatial.transform import Rotation
 from cadml.geometry.mesh import Mesh
 from cadml.physics.collision import volume
 from cadml.physics.collision.boundary_mesh import boundary_mesh
-from cadml.physics.collision.boundary_volume import boundary_intersection
+from cadml.physics.collision.boundary_volume import boundary_intersection, warm_up
 from cadml.physics.collision.cache import CachedGeometry, build_geometry
+from cadml.physics.collision.tri_intersect import DEGENERACIES, intersection_segments
 from cadml.physics.collision.tri_pairs import BoxTree, tree_pairs
 
 REL = 1e-9
@@ -259,4 +262,90 @@ def test_tree_pairs_find_every_overlapping_box_pair():
 def test_boundary_mesh_is_cached_per_geometry(torus_and_capsule):
     torus, _ = torus_and_capsule
     assert boundary_mesh(torus) is boundary_mesh(torus)
-    assert boundary_mesh(torus).tris.shape == (3, len(_TORUS.triangles))
+    assert boundary_mesh(torus).tris.shape == (len(_TORUS.triangles), 3)
+
+
+# ------------------------------------------------------------------ compiled kernels
+
+
+def test_warm_up_runs_every_kernel_and_times_it():
+    assert 0.0 < warm_up() < 600.0
+
+
+def _segments_of(tri_a, tri_b, eps=1e-9):
+    """The kernel on one pair of triangles (rows of corners), both unmoved."""
+    points_a, points_b = np.asarray(tri_a, float), np.asarray(tri_b, float)
+    tris = np.array([[0, 1, 2]])
+
+    def plane(p):
+        n = np.cross(p[1] - p[0], p[2] - p[0])
+        n /= np.linalg.norm(n)
+        return n[None, :], np.array([n @ p[0]])
+
+    (na, oa), (nb, ob) = plane(points_a), plane(points_b)
+    zero, one = np.zeros(3), np.array([0])
+    return intersection_segments(
+        points_a, tris, na, oa, zero, points_b, tris, nb, ob, np.eye(3), zero, one, one, eps
+    )
+
+
+def test_crossing_triangles_give_the_hand_computed_segment_and_crossings():
+    """A in z = 0 (normal +z), B in x = 0.25 (normal +x), piercing A from below."""
+    a = [[0, 0, 0], [1, 0, 0], [0, 1, 0]]
+    b = [[0.25, 0.2, -1], [0.25, 0.2, 1], [0.25, -0.6, 0.2]]
+    status, seg_tri, p, q, c_tri, c_slot, c_t, c_point, c_in = _segments_of(a, b)
+    assert status == 0
+    # On the line x = 0.25, z = 0 A spans y in [0, 0.75] and B y in [-7/15, 0.2]; the
+    # segment runs along n_a × n_b = +y from A's edge (y = 0) to B's edge (y = 0.2).
+    assert seg_tri.tolist() == [0, 1]  # A's triangle, then B's (joined id m_A + 0)
+    np.testing.assert_allclose(p[0], [0.25, 0.0, 0.0], atol=1e-15)
+    np.testing.assert_allclose(q[0], [0.25, 0.2, 0.0], atol=1e-15)
+    np.testing.assert_allclose(p[1], q[0], atol=1e-15)  # B's copy runs the other way
+    np.testing.assert_allclose(q[1], p[0], atol=1e-15)
+    crossings = sorted(
+        zip(c_tri.tolist(), c_slot.tolist(), np.round(c_t, 12).tolist(), c_in.tolist(), strict=True)
+    )
+    # A's edge v0 -> v1 (slot 0) pierces B at t = 0.25, its start (x = 0) behind B's
+    # plane; B's edge v0 -> v1 pierces A at t = 0.5, its start (z = -1) behind A's plane.
+    assert crossings == [(0, 0, 0.25, True), (1, 0, 0.5, True)]
+    np.testing.assert_allclose(np.sort(c_point[:, 1]), [0.0, 0.2], atol=1e-15)
+
+
+def test_the_triangle_kernel_names_each_degeneracy():
+    a = [[0, 0, 0], [1, 0, 0], [0, 1, 0]]
+    corner_on_plane = [[0.25, 0.2, -1], [0.25, 0.2, 1], [0.25, -0.5, 0]]
+    edge_in_plane = [[0.0, 0.2, -1], [0.0, 0.2, 1], [0.0, -0.5, 0.3]]  # holds A's v0, v2
+    nearly_parallel = [[0.1, 0.1, -1e-7], [0.9, 0.1, 1e-7], [0.1, 0.8, 5e-8]]
+    edge_meets_edge = [[0.25, 0.0, -1], [0.25, 0.0, 1], [0.25, -0.6, 0.2]]
+    assert DEGENERACIES[_segments_of(a, corner_on_plane)[0]].startswith("a corner")
+    assert DEGENERACIES[_segments_of(a, edge_in_plane)[0]].startswith("a corner")
+    assert DEGENERACIES[_segments_of(a, nearly_parallel, eps=1e-12)[0]].startswith("nearly")
+    assert DEGENERACIES[_segments_of(a, edge_meets_edge)[0]].startswith("an edge grazes")
+    apart = [[2.25, 0.2, -1], [2.25, 0.2, 1], [2.25, -0.5, 0.3]]
+    status, seg_tri, *_ = _segments_of(a, apart)
+    assert status == 0 and seg_tri.size == 0
+
+
+_SPHERE = faced(trimesh.creation.uv_sphere(radius=6.0, count=[24, 24]))
+_SLAB = faced(trimesh.creation.box(extents=(14.0, 9.0, 5.0)).subdivide_to_size(1.5))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_seeded_random_poses_of_sphere_and_subdivided_slab_match_the_boolean(seed):
+    rng = np.random.default_rng(seed)
+    sphere, slab = geometry("uv-sphere", _SPHERE), geometry("slab", _SLAB)
+    relative = pose(rng.uniform(-math.pi, math.pi, 3), rng.uniform(-5.0, 5.0, 3))
+    fast = boundary_intersection(slab, sphere, relative)
+    assert fast.fallback == ""
+    assert_matches_boolean(slab, sphere, relative)
+
+
+def test_pairs_computed_in_threads_give_the_serial_answers(torus_and_capsule):
+    torus, capsule = torus_and_capsule
+    poses = [pose((0.1 * k, 0.3, -0.2 * k), (0.5 * k - 3.0, 1.0, 0.25 * k)) for k in range(12)]
+    serial = [boundary_intersection(torus, capsule, p) for p in poses]
+    with ThreadPoolExecutor(2) as pool:
+        threaded = list(pool.map(lambda p: boundary_intersection(torus, capsule, p), poses))
+    for one, other in zip(serial, threaded, strict=True):
+        assert one.volume_mm3 == other.volume_mm3 and one.faces_b == other.faces_b
+        assert one.fallback == other.fallback

@@ -1,13 +1,12 @@
 """Per-geometry arrays of the boundary-integral interference, built once per geometry.
 
-:func:`boundary_mesh` returns, for a :class:`~.cache.CachedGeometry`, its vertices and
-triangles component-first (``(3, n)``: numpy's operations over a trailing axis of length
-3 were measured about 10 times slower), unit normals and plane offsets, the undirected
-edges (for the corner graph), per-triangle sums used for triangles that lie wholly inside
-the other solid, a dense index of the face ids, and the triangle box tree
-(:class:`~.tri_pairs.BoxTree`). They are kept in a weak dictionary keyed by the cached
-geometry, so they live exactly as long as it does (about 15 ms to build for 5k
-triangles, mostly the tree).
+:func:`boundary_mesh` returns, for a :class:`~.cache.CachedGeometry`, the contiguous
+arrays its compiled kernels read: vertices and triangles (row per item), unit normals and
+plane offsets, the undirected edges (for the corner graph), twice each triangle's area,
+a dense index of the face ids, and the triangle box tree (:class:`~.tri_pairs.BoxTree`).
+They are kept in a weak dictionary keyed by the cached geometry, so they live exactly as
+long as it does (about 15 ms to build for 5k triangles, mostly the tree). They are never
+written after the build, so threads may share them.
 
 Examples:
     >>> import numpy as np
@@ -16,12 +15,13 @@ Examples:
     >>> v = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], dtype=float)
     >>> t = np.array([[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]])
     >>> data = boundary_mesh(build_geometry("tet", Mesh(v, t, 0.01, 0.1)))
-    >>> data.tris.shape, data.edge_u.size, round(float(data.det.sum()), 12)
-    ((3, 4), 6, 1.0)
+    >>> data.tris.shape, data.edges.shape, round(float(data.doubled_area.sum()), 12)
+    ((4, 3), (6, 2), 4.732050807569)
 """
 
 from __future__ import annotations
 
+import threading
 import weakref
 from dataclasses import dataclass
 
@@ -29,10 +29,9 @@ import numpy as np
 import numpy.typing as npt
 
 from cadml.physics.collision.cache import CachedGeometry
-from cadml.physics.collision.tri_intersect import cross3, dot3
 from cadml.physics.collision.tri_pairs import BoxTree
 
-__all__ = ["BoundaryMesh", "boundary_mesh", "winding_numbers"]
+__all__ = ["BoundaryMesh", "boundary_mesh"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -44,18 +43,13 @@ class BoundaryMesh:
     """One geometry's arrays in its local frame (``n`` vertices, ``m`` triangles).
 
     Args:
-        points: ``(3, n)`` vertices.
-        tris: ``(3, m)`` corner vertex ids of each triangle.
-        normals: ``(3, m)`` unit outward normals.
+        points: ``(n, 3)`` vertices.
+        tris: ``(m, 3)`` corner vertex ids of each triangle.
+        normals: ``(m, 3)`` unit outward normals.
         offsets: ``(m,)`` plane offsets ``n·v0``.
-        edge_of_slot: ``(3, m)`` undirected edge id of slot ``j`` (``v_j -> v_j+1``).
-        edge_u: ``(e,)`` first end of each edge (sorted).
-        edge_v: ``(e,)`` second end.
-        edge_indptr: ``(n + 1,)`` CSR row pointers of the edges by ``edge_u``.
+        edge_of_slot: ``(m, 3)`` undirected edge id of slot ``j`` (``v_j -> v_j+1``).
+        edges: ``(e, 2)`` the ends of each undirected edge.
         used: ``(n,)`` the vertex is a corner of some triangle.
-        det: ``(m,)`` ``det(v0, v1, v2)``, six times the tetrahedron ``(0, v0, v1, v2)``.
-        doubled_normal: ``(m, 3)`` ``(v1 - v0) × (v2 - v0)``.
-        corner_sum: ``(m, 3)`` ``v0 + v1 + v2``.
         doubled_area: ``(m,)`` ``|(v1 - v0) × (v2 - v0)|``.
         face_values: sorted distinct face ids.
         face_index: ``(m,)`` index of each triangle's face id in ``face_values``.
@@ -67,13 +61,8 @@ class BoundaryMesh:
     normals: FloatArray
     offsets: FloatArray
     edge_of_slot: IntArray
-    edge_u: IntArray
-    edge_v: IntArray
-    edge_indptr: npt.NDArray[np.int32]
+    edges: IntArray
     used: BoolArray
-    det: FloatArray
-    doubled_normal: FloatArray
-    corner_sum: FloatArray
     doubled_area: FloatArray
     face_values: IntArray
     face_index: IntArray
@@ -81,6 +70,7 @@ class BoundaryMesh:
 
 
 _CACHE: weakref.WeakKeyDictionary[CachedGeometry, BoundaryMesh] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
 
 
 def boundary_mesh(geo: CachedGeometry) -> BoundaryMesh:
@@ -95,7 +85,8 @@ def boundary_mesh(geo: CachedGeometry) -> BoundaryMesh:
     data = _CACHE.get(geo)
     if data is None:
         data = _build(geo)
-        _CACHE[geo] = data
+        with _LOCK:
+            data = _CACHE.setdefault(geo, data)
     return data
 
 
@@ -115,46 +106,17 @@ def _build(geo: CachedGeometry) -> BoundaryMesh:
     used[triangles.ravel()] = True
     face_values, face_index = np.unique(np.asarray(geo.face_ids), return_inverse=True)
     return BoundaryMesh(
-        points=np.ascontiguousarray(vertices.T),
-        tris=np.ascontiguousarray(triangles.T),
-        normals=np.ascontiguousarray(normals.T),
-        offsets=offsets,
-        edge_of_slot=np.ascontiguousarray(edge_ids.reshape(-1, 3).T.astype(np.int64)),
-        edge_u=(codes // n).astype(np.int64),
-        edge_v=(codes % n).astype(np.int64),
-        edge_indptr=np.searchsorted(codes // n, np.arange(n + 1)).astype(np.int32),
+        points=np.ascontiguousarray(vertices),
+        tris=np.ascontiguousarray(triangles),
+        normals=np.ascontiguousarray(normals),
+        offsets=np.ascontiguousarray(offsets),
+        edge_of_slot=np.ascontiguousarray(edge_ids.reshape(-1, 3).astype(np.int64)),
+        edges=np.ascontiguousarray(np.column_stack([codes // n, codes % n]).astype(np.int64)),
         used=used,
-        det=np.einsum("ij,ij->i", corners[:, 0], np.cross(corners[:, 1], corners[:, 2])),
-        doubled_normal=doubled,
-        corner_sum=corners.sum(axis=1),
-        doubled_area=length,
+        doubled_area=np.ascontiguousarray(length),
         face_values=face_values.astype(np.int64),
-        face_index=face_index.astype(np.int64).ravel(),
+        face_index=np.ascontiguousarray(face_index.astype(np.int64).ravel()),
         tree=BoxTree.build(
             corners.min(axis=1), corners.max(axis=1), np.column_stack([normals, offsets])
         ),
     )
-
-
-def winding_numbers(points: FloatArray, corners: FloatArray) -> FloatArray:
-    """Generalised winding numbers of points w.r.t. a closed, outward-oriented mesh.
-
-    Van Oosterom and Strackee's solid angle of every triangle, summed: 1 inside, 0
-    outside, ill-conditioned only very near the surface.
-
-    Args:
-        points: ``(3, p)`` query points.
-        corners: ``(3, 3, m)`` (axis, corner, triangle) corners of the mesh.
-
-    Returns:
-        ``(p,)`` winding numbers.
-    """
-    out = np.empty(points.shape[1])
-    for i in range(points.shape[1]):
-        rel = corners - points[:, i, None, None]
-        a, b, c = rel[:, 0], rel[:, 1], rel[:, 2]
-        la, lb, lc = (np.sqrt(dot3(x, x)) for x in (a, b, c))
-        det = dot3(a, cross3(b, c))
-        den = la * lb * lc + dot3(a, b) * lc + dot3(b, c) * la + dot3(c, a) * lb
-        out[i] = np.arctan2(det, den).sum() / (2.0 * np.pi)
-    return out

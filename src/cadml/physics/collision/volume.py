@@ -17,13 +17,18 @@ centroid, and the B-rep faces of each part that bound the intersection.
    the result's triangles.
 
 Cost (collision bench: 100 parts of 1-5k triangles, 9 deeply overlapping pairs, on a
-shared 2-core machine under load 2-5, same session): the volume stage's median was
-140-158 ms per check with the boolean alone and 83-108 ms with the boundary integral
-(about 9-12 ms a pair, about half of it the triangle-pair search), 1.5-2x less. The
-boolean spreads one pair over both cores; the boundary integral is numpy on one core,
-its cost grows with the number of triangle pairs near the intersection curve, and each
-geometry pays once (on its first interference) 10-15 ms for its triangle tree instead
-of manifold3d's solid (5-7 ms), which is now built only when a pair falls back.
+shared 2-core machine under load 2-3, same session): the volume stage's median was
+140-158 ms per check with the boolean alone, 75-86 ms with the boundary integral in
+numpy (about 9 ms a pair: hundreds of small numpy calls) and 15-23 ms with its compiled
+kernels (about 2 ms a pair, about half of it the triangle-pair search; 0.3-3 ms from the
+smallest to the deepest overlap). The boolean spreads one pair over both cores; the
+boundary integral runs on one core, its cost grows with the number of triangle pairs
+near the intersection curve, and each geometry pays once (on its first interference)
+10-15 ms for its triangle tree instead of manifold3d's solid (5-7 ms), which is now built
+only when a pair falls back. Its kernels release the GIL: two threads computing the
+bench's pairs took 0.6 of the serial time. The first interference in a process loads
+the compiled kernels (0.3-0.9 s; about 25 s once per machine to compile them), and
+numba itself is imported only then (0.4 s).
 Clipping the solids to the common box before the boolean does not pay: each clip is a
 boolean of its own (``trim_by_plane`` on 12 planes measured 5-8x slower in all).
 :data:`PATH_COUNTS` counts which path answered, and why the first one refused.
@@ -37,7 +42,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from cadml.physics.collision.boundary_volume import boundary_intersection
 from cadml.physics.collision.cache import CachedGeometry
 
 __all__ = ["PATH_COUNTS", "Interference", "intersect"]
@@ -115,6 +119,9 @@ def intersect(
     Returns:
         The common region; an empty intersection gives volume 0 and no faces.
     """
+    # Imported here: it loads numba (about 0.4 s), which only interference needs.
+    from cadml.physics.collision.boundary_volume import boundary_intersection
+
     fast = boundary_intersection(geo_a, geo_b, relative_b)
     if not fast.fallback:
         PATH_COUNTS["boundary"] += 1
