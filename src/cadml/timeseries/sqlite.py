@@ -52,6 +52,7 @@ from cadml.timeseries.rollup import (
     rollup_period,
 )
 from cadml.timeseries.selection import select_fields
+from cadml.timeseries.sqlite_checkpoint import WalCheckpointer
 from cadml.twin.frame import TelemetryFrame, event_key
 
 __all__ = ["SqliteTimeSeriesStore"]
@@ -129,6 +130,7 @@ class SqliteTimeSeriesStore:
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
         self._closed = False
+        self._checkpointer = WalCheckpointer(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = self._conn()
@@ -156,6 +158,9 @@ class SqliteTimeSeriesStore:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+        # checkpoints run on a background thread, not inside commits (sqlite_checkpoint)
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        conn.execute("PRAGMA journal_size_limit=67108864")
         self._local.conn = conn
         with self._all_lock:
             self._all.append(conn)
@@ -190,6 +195,7 @@ class SqliteTimeSeriesStore:
             unique.setdefault((frame.device_id, frame.timestamp, event_key(frame)), frame)
         batch = list(unique.values())
         conn = self._conn()
+        self._checkpointer.ensure_started()
         try:
             rows = [
                 (d, ts, ek, _pack([f.sensors, f.metrics, f.status]))
@@ -407,8 +413,9 @@ class SqliteTimeSeriesStore:
         return deleted
 
     def close(self) -> None:
-        """Close every thread's connection."""
+        """Stop the checkpoint thread and close every thread's connection."""
         self._closed = True
+        self._checkpointer.stop()
         with self._all_lock:
             conns, self._all = self._all, []
         for conn in conns:
