@@ -16,16 +16,12 @@ Usage: python bench/ts_write.py [--stores sqlite,postgres] [--points 200000]
 from __future__ import annotations
 
 import argparse
-import contextlib
-import secrets
 import statistics
-import tempfile
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 from cadml.timeseries.port import TimeSeriesStore
 from cadml.twin.frame import TelemetryFrame
+from query import open_store  # bench/query.py: fresh, empty stores
 
 __all__ = ["make_batches", "measure"]
 
@@ -50,39 +46,6 @@ def make_batches(
             )
         )
     return [frames[i : i + batch] for i in range(0, points, batch)]
-
-
-@contextlib.contextmanager
-def open_store(kind: str, pg_url: str) -> Iterator[TimeSeriesStore]:
-    """A fresh, empty store of ``kind``, removed afterwards."""
-    if kind == "sqlite":
-        from cadml.timeseries.sqlite import SqliteTimeSeriesStore
-
-        with tempfile.TemporaryDirectory() as tmp:
-            store = SqliteTimeSeriesStore(Path(tmp) / "twin.db")
-            try:
-                yield store
-            finally:
-                store.close()
-    elif kind == "postgres":
-        import psycopg
-
-        from cadml.timeseries.postgres import PostgresTimeSeriesStore
-
-        name = f"cadml_bench_{secrets.token_hex(4)}"
-        with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            pg = PostgresTimeSeriesStore(f"{pg_url}/{name}")
-            try:
-                yield pg
-            finally:
-                pg.close()
-        finally:
-            with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        raise SystemExit(f"unknown store {kind!r}; use {', '.join(STORES)}")
 
 
 def measure(store: TimeSeriesStore, batches: list[list[TelemetryFrame]]) -> dict[str, float]:
@@ -133,7 +96,7 @@ def main() -> None:
         f"{'store':9s} {'median frames/s':>16s} {'overall frames/s':>17s} {'rewrite 1 batch':>16s}"
     )
     for kind in [s.strip() for s in args.stores.split(",") if s.strip()]:
-        with open_store(kind, args.pg_url) as store:
+        with open_store(kind, args.pg_url, influx_url="") as store:
             r = measure(store, batches)
         print(
             f"{kind:9s} {r['median']:16,.0f} {r['overall']:17,.0f} {r['rewrite_ms']:14.0f}ms",

@@ -100,7 +100,7 @@ def _count(path: Path, device: str | None = None) -> int:
 
 
 class IngestProcess:
-    """``python -m cadml.cli.ingest`` as a subprocess, its stderr in a file."""
+    """``python -m cadml ingest`` as a subprocess, its stderr in a file."""
 
     def __init__(
         self, broker: MosquittoProcess, db: Path, log: Path, client: str, *extra: str
@@ -116,7 +116,7 @@ class IngestProcess:
         self.log = log
         with log.open("w") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "cadml.cli.ingest", "--client-id", "kill-test",
+                [sys.executable, "-m", "cadml", "ingest", "--client-id", "kill-test",
                  "--client", client, *extra],
                 env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err,
             )  # fmt: skip
@@ -326,7 +326,7 @@ def test_ingest_command_explains_an_unreachable_broker(  # type: ignore[no-untyp
         CADML_MQTT_URL=f"mqtt://127.0.0.1:{free_tcp_port()}",
     )
     done = subprocess.run(
-        [sys.executable, "-m", "cadml.cli.ingest", "--client", client],
+        [sys.executable, "-m", "cadml", "ingest", "--client", client],
         env=env, cwd=REPO, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 2, done.stderr

@@ -1,6 +1,6 @@
 """``cadml simulate`` end to end: the real Mosquitto, a loopback HTTP server, dry runs.
 
-The MQTT tests run the command as a subprocess (``python -m cadml.cli.simulate``) and
+The MQTT tests run the command as a subprocess (``python -m cadml simulate``) and
 receive with a paho subscriber on a topic or device prefix no other test uses. They skip
 when Mosquitto is not on 127.0.0.1:1883, and fail instead under
 ``CADML_TEST_REQUIRE_SERVICES=1``.
@@ -98,7 +98,7 @@ def prefix() -> str:
 
 def run_cli(*args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cadml.cli.simulate", *args],
+        [sys.executable, "-m", "cadml", "simulate", *args],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -147,24 +147,3 @@ def ingest(
     if not (acked and drained):
         click.echo("ingest: messages left unacknowledged (the broker redelivers them)", err=True)
         sys.exit(1)
-
-
-def main() -> None:
-    """Run ``ingest`` alone (``python -m cadml.cli.ingest``), with ``cadml``'s error output."""
-    try:
-        ingest.main(standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        sys.exit(1)
-    except CadmlError as exc:
-        click.secho(f"error {exc.code}: {exc.message('en')}", fg="red", err=True)
-        click.echo(f"  tr: {exc.message('tr')}", err=True)
-        for suggestion in exc.suggestions:
-            click.echo(f"  hint: {suggestion.en}", err=True)
-        sys.exit(2)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,8 +1,7 @@
 """``cadml simulate``: publish realistic CNC telemetry over MQTT or HTTP, or write it to a file.
 
 The machines are :class:`cadml.twin.simulator.MachineSimulator` s; the sinks and the
-pacer are in :mod:`cadml.cli.publishers`. Run ``python -m cadml.cli.simulate`` when the
-command is not registered in ``cadml`` (tests do).
+pacer are in :mod:`cadml.cli.publishers`.
 """
 
 from __future__ import annotations
@@ -597,7 +596,3 @@ def _mqtt_sink(
         key_file=settings.mqtt_key_file,
     )
     return sink, f"{parsed.display} {topic} ({codec}, QoS {qos}, {batch} frame(s)/message)"
-
-
-if __name__ == "__main__":
-    simulate()
