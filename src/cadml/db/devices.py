@@ -150,15 +150,7 @@ class DeviceRepository:
         Raises:
             NotFoundError: ``NOT_FOUND_DEVICE``.
         """
-        with write_session(self._sessions) as session:
-            row = session.get(Device, device_id)
-            if row is None:
-                raise NotFoundError("NOT_FOUND_DEVICE", details={"device_id": device_id})
-            row.key_prefix = key_prefix
-            row.key_hash = key_hash
-            row.updated_at = utc_now()
-            session.flush()
-            return DeviceRecord.from_row(row)
+        return self._set(device_id, key_prefix=key_prefix, key_hash=key_hash)
 
     def set_mqtt_password(self, device_id: str, password_hash: str) -> DeviceRecord:
         """Replace the hash of the device's MQTT password.
@@ -166,11 +158,15 @@ class DeviceRepository:
         Raises:
             NotFoundError: ``NOT_FOUND_DEVICE``.
         """
+        return self._set(device_id, mqtt_password_hash=password_hash)
+
+    def _set(self, device_id: str, **values: Any) -> DeviceRecord:
         with write_session(self._sessions) as session:
             row = session.get(Device, device_id)
             if row is None:
                 raise NotFoundError("NOT_FOUND_DEVICE", details={"device_id": device_id})
-            row.mqtt_password_hash = password_hash
+            for name, value in values.items():
+                setattr(row, name, value)
             row.updated_at = utc_now()
             session.flush()
             return DeviceRecord.from_row(row)
