@@ -393,10 +393,13 @@ class MqttIngestor:
                 self.acks.ready(slot)
                 self._wake()
             return
-        wake = self._lean.wake if self._lean is not None else None
+        lean = self._lean
+        wake = lean.wake if lean is not None else None
         done = _AckWhenCommitted(self.acks, slot, wake) if slot is not None else None
         try:
-            pipeline.submit(frames, done, block=True)
+            pipeline.submit(
+                frames, done, block=True, while_blocked=lean.service if lean is not None else None
+            )
         except CadmlError as exc:
             # Only a stopped pipeline refuses a blocking submit: leave it unacknowledged.
             _log.warning("%d messages not ingested: %s", len(publishes), exc)

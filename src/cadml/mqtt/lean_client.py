@@ -57,6 +57,8 @@ class LeanClient:
         reconnect_min_s: first reconnect delay.
         reconnect_max_s: reconnect delay cap.
         read_bytes: bytes asked for per ``recv``.
+        coalesce_s: after a read that was not full, wait this long before the next one,
+            so that the next read takes many messages at once (see :meth:`_serve`).
     """
 
     def __init__(
@@ -70,6 +72,7 @@ class LeanClient:
         reconnect_min_s: float = 0.25,
         reconnect_max_s: float = 30.0,
         read_bytes: int = 256 * 1024,
+        coalesce_s: float = 0.002,
     ) -> None:
         self.config = config
         self.on_messages = on_messages
@@ -79,6 +82,7 @@ class LeanClient:
         self.reconnect_min_s = reconnect_min_s
         self.reconnect_max_s = reconnect_max_s
         self.read_bytes = read_bytes
+        self.coalesce_s = coalesce_s
         self.v5 = config.protocol == 5
         self.connects = 0
         self._sock: socket.socket | None = None
@@ -225,6 +229,26 @@ class LeanClient:
         self._next_packet_id = self._next_packet_id % 65535 + 1
         self._send(pk.encode_subscribe(self._next_packet_id, cfg.subscription, 1, v5=self.v5))
 
+    def service(self) -> None:
+        """Send the acks that are ready and a PINGREQ when one is due.
+
+        For the network thread only, while ``on_messages`` blocks (backpressure): the
+        broker keeps getting acks (so it can send again once reading resumes) and
+        keep-alive traffic (so it does not close the connection). Errors are left for the
+        read loop to find.
+        """
+        if self._sock is None:
+            return
+        with contextlib.suppress(OSError):
+            acks = self.take_acks()
+            if acks:
+                self._send(pk.encode_pubacks(acks))
+            keepalive = float(self.config.keepalive_s) or 3600.0
+            now = time.monotonic()
+            if now - self._last_sent >= keepalive / 2 and not self._ping_sent:
+                self._send(pk.PINGREQ)
+                self._ping_sent = now
+
     def _send(self, data: bytes) -> None:
         sock = self._sock
         if sock is None:
@@ -313,6 +337,12 @@ class LeanClient:
                 raise ConnectionError("the broker closed the connection")
             self._last_received = time.monotonic()
             tail = self._dispatch(tail + chunk if tail else chunk)
+            if len(chunk) < self.read_bytes // 2 and self.coalesce_s > 0:
+                # A steady stream arrives a few messages per read: each read costs a
+                # poll, a recv, a dispatch, a submit and an ack write whatever it holds.
+                # Waiting a moment lets the socket gather a batch (more messages per read,
+                # fewer, larger acks) for at most coalesce_s of added latency.
+                self._closing.wait(self.coalesce_s)
 
     def _recv_tls(self, sock: socket.socket) -> bytes:
         sock.settimeout(0.0)

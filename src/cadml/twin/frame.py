@@ -11,6 +11,16 @@ Decoding never raises for a bad *frame*: it returns the good frames and one
 whole batch (HTTP) or write the good frames and count the bad ones (MQTT). A payload that
 cannot be decoded at all gives one rejection with index ``-1``.
 
+Decoding has two paths with one meaning. The fast path (the ingest hot path) lets
+msgspec decode and type-check the payload straight into frames in C, then checks in
+Python what msgspec cannot express cheaply (finite values, field names, the device id's
+length). Anything the fast path does not accept whole goes to the checked path
+(:func:`frame_from_dict` per frame), which is the reference: it alone writes rejections,
+so a bad payload gets the same codes and messages whichever path saw it first. The fast
+path accepts only payloads the checked path accepts, with the same frames (tested), with
+one difference inside ``status``: a nested map with non-string keys is kept there, where
+the checked path refuses the payload as undecodable.
+
 Identity: readings are unique on ``(device_id, timestamp)``. A frame whose status holds an
 ``alert`` mapping with a ``rule_id`` is an alert event that carries the timestamp of the
 reading that raised it, so its identity adds the rule id (:func:`event_key`).
@@ -32,10 +42,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import msgpack
+import msgspec
 
 __all__ = [
     "CODECS",
@@ -64,19 +75,20 @@ MAX_DEVICE_ID = 128
 _KEYS = frozenset({"timestamp", "device_id", "sensors", "metrics", "status"})
 
 
-@dataclass(frozen=True, slots=True)
-class TelemetryFrame:
+class TelemetryFrame(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One reading of a device: numeric sensors and metrics, free-form status.
 
+    An immutable record (a frozen ``msgspec.Struct``: constructed in ~0.4 µs where a
+    frozen dataclass took ~2.7 µs, and decoded from the wire straight into this type).
     Construct frames through :func:`frame_from_dict` (or :func:`decode_batch`) to get the
     checks; the constructor itself trusts its arguments (the ingest hot path).
     """
 
     timestamp: float
     device_id: str
-    sensors: dict[str, float] = field(default_factory=dict)
-    metrics: dict[str, float] = field(default_factory=dict)
-    status: dict[str, Any] = field(default_factory=dict)
+    sensors: dict[str, float] = {}
+    metrics: dict[str, float] = {}
+    status: dict[str, Any] = {}
 
     def to_dict(self) -> dict[str, Any]:
         """The frame as plain data, with the wire's field names."""
@@ -104,8 +116,7 @@ class Rejection:
     index: int = -1
 
 
-@dataclass(frozen=True, slots=True)
-class DecodedBatch:
+class DecodedBatch(msgspec.Struct, frozen=True):
     """The good frames of a payload, in order, and the rejections of the bad ones."""
 
     frames: list[TelemetryFrame]
@@ -233,6 +244,56 @@ def _decode(payload: bytes) -> Any:
     return msgpack.unpackb(payload, raw=False, strict_map_key=True)
 
 
+_WireFrames = TelemetryFrame | list[TelemetryFrame]
+_FAST_MSGPACK = msgspec.msgpack.Decoder(_WireFrames)
+_FAST_JSON = msgspec.json.Decoder(_WireFrames)
+_FAST_ERRORS = (msgspec.DecodeError, msgspec.ValidationError)
+
+
+def _fast_ok(values: dict[str, float]) -> bool:
+    """Finite values and plain names (msgspec checked the types)."""
+    if not values:
+        return True
+    total = sum(values.values())
+    if total - total != 0.0:  # NaN or an infinity among the values (or an overflow)
+        return False
+    return "" not in values and "." not in "".join(values)
+
+
+def _fast_decode(
+    payload: bytes, device_id: str | None, time_rule: TimeRule | None, now: float | None
+) -> list[TelemetryFrame] | None:
+    """The frames of a payload that is good as a whole, or None (take the checked path)."""
+    try:
+        if payload[:1] in (b"{", b"["):
+            data = _FAST_JSON.decode(payload)
+        else:
+            data = _FAST_MSGPACK.decode(payload)
+    except _FAST_ERRORS:
+        return None
+    frames = data if type(data) is list else [data]
+    if not frames:
+        return None
+    newest = _INF
+    oldest = -_INF
+    if time_rule is not None and now is not None:
+        newest = now + time_rule.max_future_s
+        if time_rule.max_age_s > 0:
+            oldest = now - time_rule.max_age_s
+    for frame in frames:
+        ts = frame.timestamp
+        if not (0.0 <= ts < _INF and oldest <= ts <= newest):
+            return None
+        device = frame.device_id
+        if device_id is not None and device != device_id:
+            return None
+        if not 0 < len(device) <= MAX_DEVICE_ID:
+            return None
+        if not (_fast_ok(frame.sensors) and _fast_ok(frame.metrics)):
+            return None
+    return frames
+
+
 def decode_batch(
     payload: bytes,
     *,
@@ -254,6 +315,16 @@ def decode_batch(
     """
     if not payload:
         return DecodedBatch([], [Rejection("TWIN_FRAME_EMPTY", "the payload is empty")])
+    fast = _fast_decode(payload, device_id, time_rule, now)
+    if fast is not None:
+        return DecodedBatch(fast, [])
+    return _checked_decode(payload, device_id, time_rule, now)
+
+
+def _checked_decode(
+    payload: bytes, device_id: str | None, time_rule: TimeRule | None, now: float | None
+) -> DecodedBatch:
+    """The reference path of :func:`decode_batch`: every frame checked in Python."""
     try:
         data = _decode(payload)
     except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as exc:

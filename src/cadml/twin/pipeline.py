@@ -71,6 +71,10 @@ Listener = Callable[[list[TelemetryFrame]], None]
 """Called after every commit with the committed frames (duplicates included)."""
 
 
+_SERVICE_INTERVAL_S = 0.25
+"""How often a blocked submitter's ``while_blocked`` callback runs."""
+
+
 class FrameWriter(Protocol):
     """The part of :class:`~cadml.timeseries.port.TimeSeriesStore` the pipeline uses."""
 
@@ -238,6 +242,7 @@ class IngestPipeline:
         *,
         block: bool = False,
         timeout_s: float | None = None,
+        while_blocked: Callable[[], None] | None = None,
     ) -> None:
         """Queue frames for the next batch.
 
@@ -249,6 +254,9 @@ class IngestPipeline:
             block: wait for room when the queue is full (instead of raising).
             timeout_s: with ``block``, how long to wait (None: until there is room or the
                 pipeline stops).
+            while_blocked: with ``block``, called about every 0.25 s while the caller
+                waits for room, without the pipeline's lock (an MQTT network thread sends
+                its acks and keep-alive pings there, so the broker does not drop it).
 
         Raises:
             ServiceUnavailableError: ``TWIN_INGEST_OVERLOADED`` when the queue is full (and
@@ -282,7 +290,14 @@ class IngestPipeline:
                             "retry_after": max(1, round(self.max_delay_s * 10)),
                         },
                     )
-                self._cond.wait(remaining if remaining is not None else 0.5)
+                wait = _SERVICE_INTERVAL_S if while_blocked is not None else 0.5
+                self._cond.wait(min(wait, remaining) if remaining is not None else wait)
+                if while_blocked is not None and self._depth + n > self.max_queue_frames:
+                    self._cond.release()
+                    try:
+                        while_blocked()
+                    finally:
+                        self._cond.acquire()
             was_empty = not self._queue
             self._queue.append(_Submission(frames, done, time.monotonic()))
             self._depth += n

@@ -160,9 +160,9 @@ class CountingPipeline(IngestPipeline):
 
     submits = 0
 
-    def submit(self, frames, done=None, *, block=False, timeout_s=None):  # type: ignore[no-untyped-def]
+    def submit(self, frames, done=None, **options):  # type: ignore[no-untyped-def]
         self.submits += 1
-        super().submit(frames, done, block=block, timeout_s=timeout_s)
+        super().submit(frames, done, **options)
 
 
 def test_a_read_of_many_messages_is_one_submission_acked_after_its_commit() -> None:

@@ -231,3 +231,50 @@ def test_a_lost_connection_reconnects_and_resubscribes(brokers: list[FakeBroker]
     assert events == ["connect", "lost", "connect"]
     assert [f for f, _ in broker.received].count(0x82) == 2  # subscribed on both connections
     assert client.connects == 2
+
+
+def test_service_sends_acks_and_pings_while_on_messages_blocks(
+    brokers: list[FakeBroker],
+) -> None:
+    """Backpressure: the network thread blocks in on_messages, but calls service()."""
+
+    def script(conn: socket.socket, broker: FakeBroker) -> None:
+        buf = bytearray()
+        handshake(broker, conn, buf)
+        conn.sendall(publish(b"t/a", b"1", pid=1) + publish(b"t/b", b"2", pid=2))
+        while True:
+            try:
+                first, _ = broker.read_packet(conn, buf)
+            except (ConnectionError, OSError):
+                return
+            if first == 0xC0:
+                conn.sendall(b"\xd0\x00")  # PINGRESP
+
+    broker = FakeBroker(script)
+    brokers.append(broker)
+    release = threading.Event()
+    ready: list[int] = []
+    client: LeanClient
+
+    def on_messages(batch: list[pk.Publish]) -> None:
+        ready.extend(p[2] for p in batch)  # "committed" at once
+        while not release.wait(0.05):  # ... but the queue stays full: blocked
+            client.service()
+
+    def take_acks() -> list[int]:
+        out = ready[:]
+        ready.clear()
+        return out
+
+    client = LeanClient(
+        MqttConfig(port=broker.port, keepalive_s=2), on_messages=on_messages, take_acks=take_acks
+    )
+    client.start(timeout_s=10)
+    try:
+        # while blocked: the acks went out, and a PINGREQ after ~1 s of silence
+        assert wait_for(lambda: [f for f, _ in broker.received].count(0x40) == 2, 10)
+        assert wait_for(lambda: any(f == 0xC0 for f, _ in broker.received), 10)
+        assert client.connected
+    finally:
+        release.set()
+        client.stop()

@@ -108,3 +108,74 @@ def test_factory_builds_the_configured_store(tmp_path: Path) -> None:
     assert "CADML_TWIN_POSTGRES_URL" in info.value.message()
     with pytest.raises(ConfigurationError):
         build_timeseries_store(Settings(data_dir=tmp_path, twin_store="influx", twin_influx_db=""))
+
+
+def test_sqlite_rekeys_the_rollups_of_an_older_file_and_keeps_them(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store = SqliteTimeSeriesStore(path)
+    store.write([TelemetryFrame(60.0 * i, "d", {"t": float(i)}) for i in range(120)])
+    store.close()
+    # rebuild the rollup tables with the earlier (device_id, field, bucket) key
+    conn = sqlite3.connect(path)
+    columns = "device_id, field, bucket, n, total, low, high, squares"
+    for table in ("rollup_1m", "rollup_1h"):
+        conn.executescript(
+            f"""ALTER TABLE {table} RENAME TO keep;
+            CREATE TABLE {table} (device_id TEXT NOT NULL, field TEXT NOT NULL,
+                bucket INTEGER NOT NULL, n INTEGER NOT NULL, total REAL NOT NULL,
+                low REAL NOT NULL, high REAL NOT NULL, squares REAL NOT NULL,
+                PRIMARY KEY (device_id, field, bucket)) WITHOUT ROWID;
+            INSERT INTO {table} ({columns}) SELECT {columns} FROM keep; DROP TABLE keep;"""
+        )
+    conn.close()
+
+    store = SqliteTimeSeriesStore(path)
+    try:
+        key = {r[1]: r[5] for r in store._conn().execute("PRAGMA table_info(rollup_1h)")}
+        assert (key["bucket"], key["device_id"], key["field"]) == (1, 2, 3)
+        hours = store.aggregate(
+            "sensors.t", window_s=3600.0, fn="sum", start=0.0, stop=7200.0, device_id="d"
+        )
+        assert [(p.start, p.value, p.count) for p in hours] == [
+            (0.0, float(sum(range(60))), 60),
+            (3600.0, float(sum(range(60, 120))), 60),
+        ]
+        store.write([TelemetryFrame(7199.5, "d", {"t": 1000.0})])  # upserts still merge
+        last = store.aggregate(
+            "sensors.t", window_s=60.0, fn="max", start=7140.0, stop=7200.0, device_id="d"
+        )
+        assert [(p.value, p.count) for p in last] == [(1000.0, 2)]
+    finally:
+        store.close()
+
+
+def test_sqlite_rollup_seeks_and_scans_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cadml.timeseries import sqlite_rollups
+
+    store = SqliteTimeSeriesStore(tmp_path / "twin.db")
+    try:
+        store.write(
+            [
+                TelemetryFrame(30.0 * i + d, f"d{d}", {"t": float(i * (d + 1) % 17)})
+                for i in range(400)
+                for d in range(3)
+            ]
+        )
+
+        def query(device: str | None) -> list[tuple[float, float, int]]:
+            points = store.aggregate(
+                "sensors.t", window_s=300.0, fn="stddev", start=0.0, stop=14400.0,
+                device_id=device,
+            )  # fmt: skip
+            return [(p.start, p.value, p.count) for p in points]
+
+        seeks = {d: query(d) for d in ("d0", "d2", "nobody")}
+        monkeypatch.setattr(sqlite_rollups, "SEEK_LIMIT", 1)
+        assert {d: query(d) for d in ("d0", "d2", "nobody")} == seeks
+        assert len(seeks["d0"]) == 40 and seeks["nobody"] == []
+        assert sum(c for _, _, c in seeks["d2"]) == 400
+        assert sum(c for _, _, c in query(None)) == 1200
+    finally:
+        store.close()

@@ -124,3 +124,83 @@ def test_numeric_fields_and_event_keys() -> None:
     assert numeric_fields(frame) == {"sensors.t": 1.5, "metrics.t": 2.5}
     assert event_key(frame) == "7"
     assert event_key(TelemetryFrame(1.0, "d", status={"alert": "text"})) == ""
+
+
+# -- the fast path means exactly what the checked path means ----------------------------
+
+_anything = st.one_of(
+    _values,
+    _ints,
+    st.booleans(),
+    st.none(),
+    st.sampled_from([float("nan"), float("inf"), -float("inf"), 1e308]),
+    st.text(_chars, max_size=4),
+)
+_any_names = st.one_of(_names, st.sampled_from(["", "a.b", ".", "x"]))
+_raw_frames = st.fixed_dictionaries(
+    {
+        "timestamp": st.one_of(
+            st.floats(min_value=0, max_value=4e9), st.sampled_from([-1.0, 1e12]), _anything
+        ),
+        "device_id": st.one_of(
+            st.sampled_from(["d", "", "x" * 128, "x" * 129]), st.text(_chars, max_size=3), _ints
+        ),
+    },
+    optional={
+        "sensors": st.one_of(st.dictionaries(_any_names, _anything, max_size=4), st.none()),
+        "metrics": st.one_of(st.dictionaries(_any_names, _anything, max_size=3), _anything),
+        "status": st.one_of(st.dictionaries(_names, _anything, max_size=3), st.none(), _ints),
+        "extra": _anything,
+    },
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(_raw_frames, st.lists(_raw_frames, max_size=4)),
+    st.sampled_from(["msgpack", "json"]),
+    st.sampled_from([None, "d"]),
+    st.booleans(),
+)
+def test_the_fast_path_agrees_with_the_checked_path(
+    data: object, codec: str, device: str | None, with_rule: bool
+) -> None:
+    from cadml.twin.frame import _checked_decode
+
+    if codec == "json":
+        try:
+            payload = json.dumps(data).encode()
+        except ValueError:
+            return
+    else:
+        payload = msgpack.packb(data, use_bin_type=True)
+    rule = TimeRule(max_future_s=300, max_age_s=86400 * 365) if with_rule else None
+    now = 3e9 if with_rule else None
+    fast = decode_batch(payload, device_id=device, time_rule=rule, now=now)
+    checked = _checked_decode(payload, device, rule, now)
+    assert fast == checked
+    assert [type(f.timestamp) for f in fast.frames] == [float] * len(fast.frames)
+
+
+def test_the_fast_path_takes_good_payloads_and_leaves_bad_ones() -> None:
+    from cadml.twin.frame import _fast_decode
+
+    good = {"timestamp": 5, "device_id": "d", "sensors": {"t": 1}, "metrics": {"rpm": 2.5}}
+    frames = _fast_decode(msgpack.packb([good, good]), "d", None, None)
+    assert frames == [TelemetryFrame(5.0, "d", {"t": 1.0}, {"rpm": 2.5})] * 2
+    assert type(frames[0].sensors["t"]) is float
+    for bad in (
+        {**good, "sensors": {"t": float("nan")}},
+        {**good, "sensors": {"a.b": 1.0}},
+        {**good, "metrics": {"": 1.0}},
+        {**good, "timestamp": float("inf")},
+        {**good, "device_id": "x" * 129},
+        {**good, "extra": 1},
+        {**good, "sensors": {"t": True}},
+    ):
+        assert _fast_decode(msgpack.packb(bad), None, None, None) is None, bad
+        assert len(decode_batch(msgpack.packb(bad)).rejections) == 1, bad
+    # a null status is good, but only the checked path reads it (as no status)
+    nulled = msgpack.packb({**good, "status": None})
+    assert _fast_decode(nulled, None, None, None) is None
+    assert decode_batch(nulled).frames == [TelemetryFrame(5.0, "d", {"t": 1.0}, {"rpm": 2.5})]

@@ -297,3 +297,28 @@ def test_decode_applies_the_time_rule() -> None:
 def test_bad_sizes_are_refused() -> None:
     with pytest.raises(ValueError):
         IngestPipeline(FakeStore(), batch_size=0)
+
+
+def test_a_blocked_submitter_is_called_back_while_it_waits() -> None:
+    store = FakeStore()
+    store.gate.clear()
+    p = make(store, max_queue_frames=10, batch_size=10)
+    p.submit(frames(10))
+    assert store.entered.wait(10)
+    p.submit(frames(10, start=100))
+    calls: list[float] = []
+    done = threading.Event()
+
+    def blocked() -> None:
+        p.submit(frames(10, start=200), block=True, while_blocked=lambda: calls.append(1.0))
+        done.set()
+
+    t = threading.Thread(target=blocked)
+    t.start()
+    assert not done.wait(0.8)  # the queue is full: it waits, and is called back meanwhile
+    assert len(calls) >= 2
+    store.gate.set()
+    assert done.wait(30)
+    t.join()
+    assert p.stop(timeout_s=30)
+    assert len(store.rows) == 30 and p.counters().dropped == {}
