@@ -8,9 +8,14 @@ edge device; ``--frames-per-message`` batches). Each frame carries its publish t
 its timestamp; the ingestors record ``commit time - timestamp`` for every committed
 frame (end-to-end: publish → broker → ingestor → visible in the store).
 
-Prints the sustained rate (frames committed / time from the first publish to the last
-commit), latency p50/p95/p99, and received/written/duplicates/dropped/rejected and the
-store's count; loss = published - distinct frames in the store.
+Prints the offered rate (messages sent / sending time), the sustained rate two ways:
+strictly (frames committed / time from the first publish to the last commit, so one
+end-to-end latency at each end counts against it) and in the steady state (frames
+committed while the publishers were sending, after a warm-up of min(2 s, seconds/4),
+per second: equal to the offered rate when the ingestors keep up), the backlog when
+the publishers stopped and how long it took to drain, latency p50/p95/p99, and
+received/written/duplicates/dropped/rejected and the store's count; loss = published -
+distinct frames in the store.
 
 ``--client lean|paho|both`` picks the ingestors' MQTT client (``both``, the default: one
 run with each, printed side by side).
@@ -173,6 +178,7 @@ def publisher_main(
     sent = 0
     seq = 0
     last = [0.0] * devices
+    sent_at = [time.time()]
     start = time.monotonic()
     end = start + seconds
     while True:
@@ -203,6 +209,7 @@ def publisher_main(
             chunks.append(pub.packet(topics[d], payload))
             sent += 1
         pub.sock.sendall(b"".join(chunks))
+        sent_at.append(time.time())
     deadline = time.monotonic() + 60
     while pub.acked < sent and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -215,6 +222,8 @@ def publisher_main(
             "acked": pub.acked,
             "frames": seq,
             "s": elapsed,
+            "send_start": sent_at[0],
+            "send_end": sent_at[-1],
             "cpu_s": time.process_time(),
         }
     )
@@ -254,11 +263,6 @@ def ingestor_main(
     from cadml.mqtt import MqttConfig, MqttIngestor
     from cadml.twin.pipeline import IngestPipeline
 
-    if os.environ.get("BENCH_GC"):
-        import gc
-
-        gc.freeze()
-        gc.set_threshold(*map(int, os.environ["BENCH_GC"].split(",")))
     store = _build_store(store_kind, workdir)
     pipeline = IngestPipeline(
         store, max_queue_frames=200_000, batch_size=5_000, max_delay_s=batch_delay_s
@@ -266,12 +270,14 @@ def ingestor_main(
     latencies: list[float] = []
     first_commit: list[float] = []
     last_commit = [0.0]
+    commits: list[tuple[float, int]] = []
 
     def record(frames: list[Any]) -> None:
         now = time.time()
         if not first_commit:
             first_commit.append(now)
         last_commit[0] = now
+        commits.append((now, len(frames)))
         latencies.extend([now - f.timestamp for f in frames])
         progress.value += len(frames)
 
@@ -302,6 +308,7 @@ def ingestor_main(
             "acked": stats.acked,
             "latencies": latencies,
             "last_commit": last_commit[0],
+            "commits": commits,
             "cpu_s": time.process_time() - cpu0,
             "store_count": count,
         }
@@ -429,12 +436,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     rejected = sum(sum(r["counters"]["rejected"].values()) for r in results)
     stored = results[0]["store_count"] if args.store == "sqlite" else written
     sent = sum(p["sent"] for p in pubs)
+    # steady state: commits while the publishers were sending, after a warm-up
+    send_start = min(p["send_start"] for p in pubs)
+    send_end = max(p["send_end"] for p in pubs)
+    steady_from = send_start + min(2.0, args.seconds / 4)
+    commits = [c for r in results for c in r["commits"]]
+    steady = sum(n for t, n in commits if steady_from <= t <= send_end)
+    by_end = sum(n for t, n in commits if t <= send_end)
     figures = {
         "target_msgs_s": args.rate,
         "published_msgs": sent,
         "published_frames": frames,
         "publish_rate": sent / max(p["s"] for p in pubs),
+        "offered_msgs_s": sent / (send_end - send_start),
         "sustained_frames_s": written / (last - t0) if last > t0 else 0.0,
+        "steady_commit_frames_s": steady / (send_end - steady_from),
+        "backlog_at_send_end": frames - by_end,
+        "drain_after_send_end_s": max(0.0, last - send_end),
         "p50_ms": _pct(lat, 0.50) * 1e3,
         "p95_ms": _pct(lat, 0.95) * 1e3,
         "p99_ms": _pct(lat, 0.99) * 1e3,

@@ -30,6 +30,7 @@ __all__ = [
     "accumulate_rollups",
     "aggregate_values",
     "bucket_of",
+    "coarsen",
     "finish_moments",
     "finish_values",
     "rollup_period",
@@ -141,7 +142,9 @@ def aggregate_values(
 
 
 def rollup_rows(
-    frames: Iterable[TelemetryFrame], periods: Sequence[float] = ROLLUP_PERIODS_S
+    frames: Iterable[TelemetryFrame],
+    periods: Sequence[float] = ROLLUP_PERIODS_S,
+    newest: dict[tuple[str, str], tuple[float, float]] | None = None,
 ) -> dict[float, dict[RollupKey, list[float]]]:
     """The rollup deltas of some (new) frames: period → (device, field, bucket) → moments.
 
@@ -151,6 +154,12 @@ def rollup_rows(
     4 µs per frame here, where grouping frames first cost 19); coarser periods must be
     whole multiples of the finest and are merged from it.
 
+    Args:
+        frames: the frames.
+        periods: the rollup periods (s).
+        newest: when given, filled in the same pass with ``(device, field) → (timestamp,
+            value)`` of each field's newest reading among the frames (the current state).
+
     Raises:
         ValueError: a period is not a multiple of the finest.
     """
@@ -158,14 +167,23 @@ def rollup_rows(
     floor = math.floor
     base: dict[RollupKey, list[float]] = {}
     get = base.get
+    last: dict[tuple[str, str], tuple[float, float]] = {} if newest is None else newest
+    seen: dict[str, float] = {}  # device -> its newest timestamp so far
     for frame in frames:
         if frame.status and event_key(frame):
             continue
         device = frame.device_id
-        bucket = floor(frame.timestamp / finest)
+        ts = frame.timestamp
+        before = seen.get(device)
+        # newest of its device so far: its values are the newest of their fields too
+        in_order = before is None or ts > before
+        if in_order:
+            seen[device] = ts
+        bucket = floor(ts / finest)
         for prefix, values in (("sensors.", frame.sensors), ("metrics.", frame.metrics)):
             for name, v in values.items():
-                key = (device, prefix + name, bucket)
+                full = prefix + name
+                key = (device, full, bucket)
                 m = get(key)
                 if m is None:
                     base[key] = [1, v, v, v, v * v]
@@ -177,6 +195,23 @@ def rollup_rows(
                     if v > m[3]:
                         m[3] = v
                     m[4] += v * v
+                if in_order:
+                    last[(device, full)] = (ts, v)
+                else:
+                    old = last.get((device, full))
+                    if old is None or ts > old[0]:
+                        last[(device, full)] = (ts, v)
+    return coarsen(base, finest, periods)
+
+
+def coarsen(
+    base: dict[RollupKey, list[float]], finest: float, periods: Sequence[float]
+) -> dict[float, dict[RollupKey, list[float]]]:
+    """Finest-period moments plus every coarser period's, merged from them.
+
+    Raises:
+        ValueError: a period is not a multiple of the finest.
+    """
     out: dict[float, dict[RollupKey, list[float]]] = {finest: base}
     for period in periods:
         if period == finest:

@@ -62,7 +62,7 @@ from cadml.timeseries.sqlite_rollups import (
     query_rollups,
     upsert_rollups,
 )
-from cadml.timeseries.sqlite_rows import execute_rows, values_sql
+from cadml.timeseries.sqlite_rows import execute_flat, execute_rows, values_sql
 from cadml.twin.frame import TelemetryFrame, event_key
 
 __all__ = ["SqliteTimeSeriesStore"]
@@ -186,25 +186,27 @@ class SqliteTimeSeriesStore:
             return WriteResult(0, 0)
         unique: dict[tuple[str, float, str], TelemetryFrame] = {}
         for frame in frames:
-            unique.setdefault((frame.device_id, frame.timestamp, event_key(frame)), frame)
+            ek = event_key(frame) if frame.status else ""
+            unique.setdefault((frame.device_id, frame.timestamp, ek), frame)
         batch = list(unique.values())
         conn = self._conn()
         self._checkpointer.ensure_started()
         try:
-            rows = [
-                (d, ts, ek, _pack([f.sensors, f.metrics, f.status]))
-                for (d, ts, ek), f in unique.items()
-            ]
+            flat: list[Any] = []  # the rows one after another: fewer objects than tuples
+            add = flat.extend
+            for key, f in unique.items():
+                add(key)
+                flat.append(_pack((f.sensors, f.metrics, f.status)))
             conn.execute("BEGIN IMMEDIATE")
             try:
-                if execute_rows(conn, _INSERT, rows) == len(rows):
+                if execute_flat(conn, _INSERT, flat, 4) == len(batch):
                     new = batch
                 else:  # some are stored already: redo row by row to learn which
                     conn.execute("ROLLBACK")
                     conn.execute("BEGIN IMMEDIATE")
                     one = values_sql(_INSERT, 4, 1, "")
-                    new = [f for f, row in zip(batch, rows, strict=True)
-                           if conn.execute(one, row).rowcount]  # fmt: skip
+                    new = [f for i, f in enumerate(batch)
+                           if conn.execute(one, flat[4 * i : 4 * i + 4]).rowcount]  # fmt: skip
                 self._apply(conn, new)
                 conn.execute("COMMIT")
             except BaseException:
@@ -220,34 +222,20 @@ class SqliteTimeSeriesStore:
     @staticmethod
     def _apply(conn: sqlite3.Connection, new: list[TelemetryFrame]) -> None:
         """Add the new frames to the rollups and move the state forward."""
-        for period, deltas in rollup_rows(new).items():
-            upsert_rollups(conn, period, deltas)
         last: dict[tuple[str, str], tuple[float, float]] = {}
+        for period, deltas in rollup_rows(new, newest=last).items():
+            upsert_rollups(conn, period, deltas)
         devices: dict[str, list[Any]] = {}  # device -> [last_seen, status, status_ts]
         for frame in new:
             ts = frame.timestamp
             device = frame.device_id
             entry = devices.get(device)
-            # newest of its device so far: its values are the newest of their fields too
-            newest = entry is None or ts >= entry[0]
             if entry is None:
                 entry = devices[device] = [ts, None, None]
             elif ts > entry[0]:
                 entry[0] = ts
-            if frame.status:
-                if event_key(frame):
-                    continue
-                if entry[2] is None or ts > entry[2]:
-                    entry[1], entry[2] = frame.status, ts
-            for group, values in (("sensors.", frame.sensors), ("metrics.", frame.metrics)):
-                for name, value in values.items():
-                    key = (device, group + name)
-                    if newest:
-                        last[key] = (ts, value)
-                        continue
-                    old = last.get(key)
-                    if old is None or ts > old[0]:
-                        last[key] = (ts, value)
+            if frame.status and not event_key(frame) and (entry[2] is None or ts > entry[2]):
+                entry[1], entry[2] = frame.status, ts
         fields = [(d, f, v, ts) for (d, f), (ts, v) in last.items()]
         execute_rows(conn, _UPSERT_FIELD, fields, _ON_FIELD)
         execute_rows(

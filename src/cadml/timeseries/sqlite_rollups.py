@@ -31,7 +31,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from cadml.timeseries.sqlite_rows import execute_rows
+from cadml.timeseries.sqlite_rows import execute_flat
 
 __all__ = [
     "SEEK_LIMIT",
@@ -91,8 +91,12 @@ def upsert_rollups(
     conn: sqlite3.Connection, period: float, deltas: dict[tuple[str, str, int], list[float]]
 ) -> None:
     """Add ``(device, field, bucket) → [n, sum, min, max, sum of squares]`` deltas."""
-    rows = [(bucket, device, field, *m) for (device, field, bucket), m in deltas.items()]
-    execute_rows(conn, _UPSERT.format(table=TABLES[period]), rows, _ON_CONFLICT)
+    flat: list[Any] = []
+    add = flat.extend
+    for (device, field, bucket), m in deltas.items():
+        add((bucket, device, field))
+        add(m)
+    execute_flat(conn, _UPSERT.format(table=TABLES[period]), flat, 8, _ON_CONFLICT)
 
 
 def query_rollups(

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["CHUNKS", "chunk_sizes", "execute_rows", "values_sql"]
+__all__ = ["CHUNKS", "chunk_sizes", "execute_flat", "execute_rows", "values_sql"]
 
 CHUNKS = (512, 128, 32, 8, 2, 1)
 """The row counts of one statement, largest first."""
@@ -62,11 +62,18 @@ def execute_rows(
     """
     if not rows:
         return 0
-    width = len(rows[0])
+    flat = [value for row in rows for value in row]
+    return execute_flat(conn, head, flat, len(rows[0]), tail)
+
+
+def execute_flat(
+    conn: sqlite3.Connection, head: str, flat: Sequence[Any], width: int, tail: str = ""
+) -> int:
+    """:func:`execute_rows` over rows given flat: ``width`` values per row, one after another."""
     before = conn.total_changes
     at = 0
-    for size in chunk_sizes(len(rows)):
-        params = [value for row in rows[at : at + size] for value in row]
-        conn.execute(values_sql(head, width, size, tail), params)
-        at += size
+    for size in chunk_sizes(len(flat) // width):
+        end = at + size * width
+        conn.execute(values_sql(head, width, size, tail), flat[at:end])
+        at = end
     return conn.total_changes - before
