@@ -8,6 +8,9 @@ edge device; ``--frames-per-message`` batches). Each frame carries its publish t
 its timestamp; the ingestors record ``commit time - timestamp`` for every committed
 frame (end-to-end: publish → broker → ingestor → visible in the store).
 
+After the run a raw paho subscriber drains ``--limit`` preloaded messages from the same
+broker (receive + decode): its rate is printed as the limit of paho on this machine.
+
 Prints the offered rate (messages sent / sending time), the sustained rate two ways:
 strictly (frames committed / time from the first publish to the last commit, so one
 end-to-end latency at each end counts against it) and in the steady state (frames
@@ -418,6 +421,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results = [out.get(timeout=300) for _ in ingestors]
         for p in publishers + ingestors:
             p.join(30)
+        limit = (0.0, 0.0)
+        if args.limit:  # the same broker and machine, right after the run
+            _preload(port, "bench-limit", args.limit)
+            limit = _drain_paho(port, "bench-limit", args.limit)
     finally:
         broker_cpu = _cpu_seconds(broker.pid)
         if broker.poll() is not None:
@@ -470,6 +477,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "cpu_s_publishers": sum(p["cpu_s"] for p in pubs),
         "cpu_s_broker": broker_cpu,
         "wall_s": last - t0,
+        # "the limit": a raw paho subscriber (receive + decode, auto-ack) on this machine
+        "paho_raw_limit_msgs_s": limit[0],
     }
     os.system("uptime")  # the machine is shared: the load at the end of the run
     print(
@@ -679,6 +688,14 @@ def main() -> None:
     )
     parser.add_argument(
         "--batch-delay-ms", type=float, default=20.0, help="the pipeline's max_delay (ms)"
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=20_000,
+        metavar="N",
+        help="after a fixed-rate run, drain N preloaded messages with a raw paho "
+        "subscriber on the same broker and print its rate (the limit); 0 skips it",
     )
     parser.add_argument("--compare-clients", type=int, default=0, metavar="N")
     parser.add_argument("--rounds", type=int, default=3)
