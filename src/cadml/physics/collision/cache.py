@@ -118,6 +118,9 @@ class CachedGeometry:
     part_id: str = field(default="?", repr=False)
     _solid: Any = field(default=None, init=False, repr=False)
     _original_id: int = field(default=-1, init=False, repr=False)
+    _solid_region: tuple[npt.NDArray[np.float64], tuple[int, ...]] | None = field(
+        default=None, init=False, repr=False
+    )
 
     @property
     def manifold(self) -> Any:
@@ -132,6 +135,21 @@ class CachedGeometry:
             self._original_id = int(np.asarray(solid.to_mesh64().run_original_id)[0])
             self._solid = solid
         return self._solid
+
+    @property
+    def solid_region(self) -> tuple[npt.NDArray[np.float64], tuple[int, ...]]:
+        """The solid's centroid (local frame) and all its face ids, computed on first use.
+
+        What a containment reports: the common region is the inner part itself.
+        """
+        if self._solid_region is None:
+            base = self.corners.reshape(-1, 3).mean(axis=0)
+            corners = self.corners - base
+            six = np.einsum("ij,ij->i", corners[:, 0], np.cross(corners[:, 1], corners[:, 2]))
+            centroid = (six[:, None] * corners.sum(axis=1)).sum(axis=0) / (4.0 * six.sum())
+            faces = tuple(sorted(set(self.face_ids.tolist())))
+            self._solid_region = (centroid + base, faces)
+        return self._solid_region
 
     @property
     def original_id(self) -> int:

@@ -32,6 +32,16 @@ def winding_number(corners: npt.NDArray[np.float64], point: npt.NDArray[np.float
         corners: ``(M, 3, 3)`` triangle corners (counter-clockwise seen from outside).
         point: ``(3,)`` query point in the same frame.
     """
+    # Imported here: the kernel loads numba, which a process may never need otherwise.
+    from cadml.physics.collision.winding import winding_kernel
+
+    p = np.asarray(point, dtype=np.float64).reshape(3)
+    data = np.ascontiguousarray(corners, dtype=np.float64)
+    return float(winding_kernel(data, float(p[0]), float(p[1]), float(p[2])))
+
+
+def _winding_numpy(corners: npt.NDArray[np.float64], point: npt.NDArray[np.float64]) -> float:
+    """The same in vectorised numpy (the reference the kernel is tested against)."""
     rel = corners - point
     a, b, c = rel[:, 0], rel[:, 1], rel[:, 2]
     la = np.linalg.norm(a, axis=1)

@@ -267,3 +267,14 @@ def test_centroid_on_triangle_barycentric_test():
     assert centroids_on_triangles(points, tri, 1e-3).tolist() == [
         True, True, True, False, False, False
     ]  # fmt: skip
+
+
+def test_the_winding_kernel_matches_the_numpy_reference():
+    from cadml.physics.collision.containment import _winding_numpy
+
+    corners = _CUBE_V[_CUBE_T]
+    rng = np.random.default_rng(5)
+    for point in rng.uniform(-1.0, 2.0, (200, 3)):
+        assert winding_number(corners, point) == pytest.approx(
+            _winding_numpy(corners, point), abs=1e-12
+        )
