@@ -128,13 +128,19 @@ def test_full_queue_raises_overloaded_and_counts_dropped() -> None:
     assert len(store.rows) == 15
 
 
-def test_blocking_submit_waits_for_room() -> None:
-    store = FakeStore()
+def full(store: FakeStore) -> IngestPipeline:
+    """A pipeline of 10 frames' room whose writer is stuck and whose queue is full."""
     store.gate.clear()
     p = make(store, max_queue_frames=10, batch_size=10)
     p.submit(frames(10))
     assert store.entered.wait(10)
     p.submit(frames(10, start=100))
+    return p
+
+
+def test_blocking_submit_waits_for_room() -> None:
+    store = FakeStore()
+    p = full(store)
     done = threading.Event()
 
     def blocked() -> None:
@@ -301,11 +307,7 @@ def test_bad_sizes_are_refused() -> None:
 
 def test_a_blocked_submitter_is_called_back_while_it_waits() -> None:
     store = FakeStore()
-    store.gate.clear()
-    p = make(store, max_queue_frames=10, batch_size=10)
-    p.submit(frames(10))
-    assert store.entered.wait(10)
-    p.submit(frames(10, start=100))
+    p = full(store)
     calls: list[float] = []
     done = threading.Event()
 
