@@ -15,9 +15,10 @@ bucket, field)``, and 3.0 ms of rollup upserts and commit instead of 4.9 ms; key
 
 Queries of one device seek bucket by bucket: a recursive CTE lists the buckets of the
 range and the primary key finds each ``(bucket, device, field)`` row, so a day of 1-minute
-buckets is 1,440 seeks (a few ms) however many devices there are. Longer ranges than
-:data:`SEEK_LIMIT` buckets scan the range instead. Queries over all devices scan the
-bucket range, which is where those rows are anyway.
+buckets is 1,440 seeks (a few ms) however many devices there are. A range of more than
+:data:`SEEK_LIMIT` minute buckets first seeks the hours that hold the field's data (in the
+1-hour table), then only their minutes; longer still, the range is scanned. Queries over
+all devices scan the bucket range, which is where those rows are anyway.
 
 Files of earlier versions keyed ``(device_id, field, bucket)`` or ``(device_id, bucket,
 field)``; :func:`create_rollup_tables` copies their rows into this layout (once, inside
@@ -68,6 +69,16 @@ _SEEK = f"""WITH RECURSIVE b(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM b WHERE
     SELECT r.bucket / ? AS w, {_MOMENTS}
     FROM b CROSS JOIN {{table}} AS r
     WHERE r.bucket = b.x AND r.device_id = ? AND r.field = ?
+    GROUP BY w ORDER BY w"""
+_SEEK_BY_COARSE = f"""WITH RECURSIVE
+        h(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM h WHERE x + 1 < ?),
+        k(y) AS (SELECT 0 UNION ALL SELECT y + 1 FROM k WHERE y + 1 < ?),
+        filled(hb) AS (SELECT c.bucket FROM h CROSS JOIN {{coarse}} AS c
+            WHERE c.bucket = h.x AND c.device_id = ? AND c.field = ?)
+    SELECT r.bucket / ? AS w, {_MOMENTS}
+    FROM filled CROSS JOIN k CROSS JOIN {{table}} AS r
+    WHERE r.bucket = filled.hb * ? + k.y AND r.bucket >= ? AND r.bucket < ?
+        AND r.device_id = ? AND r.field = ?
     GROUP BY w ORDER BY w"""
 _SCAN = f"""SELECT r.bucket / ? AS w, {_MOMENTS} FROM {{table}} AS r
     WHERE r.bucket >= ? AND r.bucket < ? AND r.field = ? AND {{devices}}
@@ -129,6 +140,16 @@ def query_rollups(
         if stop - first <= SEEK_LIMIT:
             sql = _SEEK.format(table=table)
             return conn.execute(sql, (first, stop, per_window, device_id, field)).fetchall()
+        coarse = max(TABLES)
+        ratio = round(coarse / period)
+        if period < coarse and (stop - 1) // ratio + 1 - first // ratio <= SEEK_LIMIT:
+            # a long range of fine buckets: seek the coarse buckets that hold data, then
+            # only their fine buckets (a device that reported for a day in a year: 8,760
+            # coarse seeks and 1,440 fine ones)
+            sql = _SEEK_BY_COARSE.format(table=table, coarse=TABLES[coarse])
+            args = (first // ratio, (stop - 1) // ratio + 1, ratio, device_id, field,
+                    per_window, ratio, first, stop, device_id, field)  # fmt: skip
+            return conn.execute(sql, args).fetchall()
         sql = _SCAN.format(table=table, devices="r.device_id = ?")
         return conn.execute(sql, (per_window, first, stop, field, device_id)).fetchall()
     sql = _SCAN.format(table=table, devices="r.device_id IN (SELECT device_id FROM devices)")

@@ -172,7 +172,9 @@ def test_sqlite_rollup_seeks_and_scans_agree(
             return [(p.start, p.value, p.count) for p in points]
 
         seeks = {d: query(d) for d in ("d0", "d2", "nobody")}
-        monkeypatch.setattr(sqlite_rollups, "SEEK_LIMIT", 1)
+        monkeypatch.setattr(sqlite_rollups, "SEEK_LIMIT", 10)  # hours first, then minutes
+        assert {d: query(d) for d in ("d0", "d2", "nobody")} == seeks
+        monkeypatch.setattr(sqlite_rollups, "SEEK_LIMIT", 1)  # a scan
         assert {d: query(d) for d in ("d0", "d2", "nobody")} == seeks
         assert len(seeks["d0"]) == 40 and seeks["nobody"] == []
         assert sum(c for _, _, c in seeks["d2"]) == 400
