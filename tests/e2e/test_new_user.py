@@ -88,12 +88,23 @@ def server(tmp_path: Path, free_tcp_port):
 
 
 def _wait(client: httpx.Client, job_id: str, timeout: float = 60) -> dict:
+    """Poll a job like a well-behaved client: every 0.2 s, and after a 429 as told.
+
+    The API limits each user to ``CADML_RATE_LIMIT_PER_MINUTE`` (120) requests; polling
+    every 50 ms while a fresh worker imports the kernel (slow under load) ran into it.
+    """
     deadline = time.monotonic() + timeout
+    job: dict = {}
     while time.monotonic() < deadline:
-        job = client.get(f"/api/v1/jobs/{job_id}").json()
+        response = client.get(f"/api/v1/jobs/{job_id}")
+        if response.status_code == 429:
+            time.sleep(float(response.headers.get("Retry-After", "1")))
+            continue
+        assert response.status_code == 200, response.text
+        job = response.json()
         if job["status"] in ("succeeded", "failed", "cancelled"):
             return job
-        time.sleep(0.05)
+        time.sleep(0.2)
     raise AssertionError(job)
 
 
