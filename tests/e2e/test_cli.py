@@ -198,6 +198,7 @@ def test_physics_mass_and_collide(env, tmp_path):
     assert pair["volume_mm3"] == pytest.approx(5 * 20 * 20, rel=1e-6)
     human = run(["physics", "collide", str(assembly)], env)
     assert "a × b: overlap" in human.stdout
+    assert human.stdout.startswith("2 parts, 1 colliding pair\n")
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps({"parts": [{"file": source}]}))
     r = run(["physics", "collide", str(broken)], env)

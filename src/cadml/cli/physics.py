@@ -211,20 +211,40 @@ def collide(
         click.echo(json.dumps(report, indent=2, sort_keys=True))
         return
     pairs = report.get("pairs", [])
-    click.echo(f"{len(parts)} parts, {len(pairs)} colliding pairs")
+    noun = "pair" if len(pairs) == 1 else "pairs"
+    click.echo(f"{len(parts)} parts, {len(pairs)} colliding {noun}")
     for pair in pairs:
         volume = pair.get("exact_volume_mm3") or pair.get("volume_mm3")
         click.echo(
             f"  {pair['part_a']} × {pair['part_b']}: {pair['kind']}, "
             f"severity {pair['severity']}"
             + (f", interference {volume:.6g} mm³" if volume is not None else "")
-            + f", faces {pair['faces_a']} / {pair['faces_b']}"
+            + f", faces {_face_list(pair['faces_a'])} / {_face_list(pair['faces_b'])}"
         )
     for cleared in report.get("cleared", []):
         click.echo(
             f"  {cleared['part_a']} × {cleared['part_b']}: cleared by the exact B-rep "
             f"(mesh said {cleared['mesh_volume_mm3']} mm³)"
         )
+
+
+_SHOWN_FACES = 12
+"""Face ids printed per part before the list is cut short (``--json`` has them all)."""
+
+
+def _face_list(faces: list[int]) -> str:
+    """``faces`` for a terminal: short lists whole, long ones (a mesh's triangles) cut.
+
+    Examples:
+        >>> _face_list([3, 4])
+        '[3, 4]'
+        >>> _face_list(list(range(100)))
+        '[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, … 88 more (--json lists all)]'
+    """
+    if len(faces) <= _SHOWN_FACES:
+        return str(faces)
+    head = ", ".join(str(f) for f in faces[:_SHOWN_FACES])
+    return f"[{head}, … {len(faces) - _SHOWN_FACES} more (--json lists all)]"
 
 
 @physics.command("clearance")

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -313,11 +314,18 @@ def list_materials() -> tuple[Material, ...]:
     return tuple(table[key] for key in sorted(table))
 
 
+def _canonical_id(text: str) -> str:
+    """``text`` as a material id: lower case, runs of spaces and hyphens as ``_``."""
+    words = re.split(r"[\s_-]+", text.strip().lower())
+    return "_".join(w for w in words if w).replace("aluminium", "aluminum")
+
+
 def get_material(material_id: str) -> Material:
     """The material with this id.
 
     Args:
-        material_id: a snake_case id such as ``aluminum_6061``.
+        material_id: a snake_case id such as ``aluminum_6061``. Case, hyphens, spaces and
+            the British spelling "aluminium" are forgiven (``Aluminium-6061`` works).
 
     Raises:
         ValidationError: ``VALIDATION_UNKNOWN_MATERIAL`` if there is no such material.
@@ -325,11 +333,17 @@ def get_material(material_id: str) -> Material:
     Examples:
         >>> get_material("pla").category
         'thermoplastic'
+        >>> get_material("Aluminium-6061").id
+        'aluminum_6061'
     """
     table = _table()
     try:
         return table[material_id]
     except (KeyError, TypeError):
+        pass
+    try:
+        return table[_canonical_id(material_id)]
+    except (KeyError, AttributeError):
         raise ValidationError(
             "VALIDATION_UNKNOWN_MATERIAL",
             details={

@@ -113,6 +113,26 @@ def test_unknown_material() -> None:
     assert "unobtainium" in info.value.message("tr")
 
 
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("Aluminium-6061", "aluminum_6061"),
+        ("  stainless 304 ", "stainless_304"),
+        ("NYLON-PA66", "nylon_pa66"),
+        ("steel", "steel"),
+    ],
+)
+def test_material_id_forgives_case_hyphens_and_spelling(written: str, expected: str) -> None:
+    assert get_material(written).id == expected
+
+
+@pytest.mark.parametrize("written", ["aluminium", "stainless--3 04", ""])
+def test_loose_spelling_still_refuses_other_ids(written: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        get_material(written)
+    assert info.value.code == "VALIDATION_UNKNOWN_MATERIAL"
+
+
 def test_process_categories_hold_for_the_whole_table() -> None:
     for material in list_materials():
         for process in material.processes:
