@@ -230,6 +230,9 @@ _BY_PREFIX: tuple[tuple[str, type[CadmlError]], ...] = (
     ("BROKER_", ServiceUnavailableError),
     ("REDIS_", ServiceUnavailableError),
     ("CONFIG_", ConfigurationError),
+    ("ML_NO_TRAINED_MODEL", NotFoundError),
+    ("ML_EXPORT_FAILED", CadmlError),
+    ("ML_", ValidationError),
 )
 
 

@@ -12,6 +12,7 @@ from cadml.errors import (
     AuthError,
     CadmlError,
     JobError,
+    NotFoundError,
     ValidationError,
     error_from_dict,
 )
@@ -68,6 +69,10 @@ def test_unknown_code_is_a_programming_error():
 def test_error_from_dict_rebuilds_the_right_class():
     assert isinstance(error_from_dict({"code": "AUTH_TOKEN_EXPIRED"}), AuthError)
     assert isinstance(error_from_dict({"code": "WORKER_CPU_LIMIT"}), JobError)
+    assert isinstance(error_from_dict({"code": "ML_NO_TRAINED_MODEL"}), NotFoundError)
+    assert isinstance(error_from_dict({"code": "ML_CALIBRATION_TOO_SMALL"}), ValidationError)
+    export_failed = error_from_dict({"code": "ML_EXPORT_FAILED"})
+    assert type(export_failed) is CadmlError and export_failed.code == "ML_EXPORT_FAILED"
     unknown = error_from_dict({"code": "FROM_A_NEWER_WORKER"})
     assert unknown.code == "INTERNAL_ERROR"
     assert unknown.details == {"original_code": "FROM_A_NEWER_WORKER"}

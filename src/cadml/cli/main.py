@@ -19,7 +19,19 @@ import sys
 import click
 
 import cadml
-from cadml.cli import admin, db, design, ingest, jobs, physics, server, simulate, twin
+from cadml.cli import (
+    admin,
+    db,
+    design,
+    ingest,
+    jobs,
+    ml,
+    ml_classifier,
+    physics,
+    server,
+    simulate,
+    twin,
+)
 from cadml.errors import CadmlError
 
 __all__ = ["cli", "main"]
@@ -46,6 +58,9 @@ cli.add_command(db.db)
 cli.add_command(twin.twin)
 cli.add_command(ingest.ingest)
 cli.add_command(simulate.simulate)
+cli.add_command(ml.ml)
+ml.ml.add_command(ml_classifier.train_classifier)
+ml.ml.add_command(ml_classifier.export)
 
 
 def main() -> None:

@@ -16,6 +16,8 @@ from cadml.error_catalog import (
     families,
     families_rotary,
     families_standard,
+    ml,
+    ml_models,
     physics_collision,
     physics_mass,
     timeseries,
@@ -42,6 +44,8 @@ _DOMAINS = (
     timeseries,
     twin_ingest,
     twin_devices,
+    ml,
+    ml_models,
 )
 
 

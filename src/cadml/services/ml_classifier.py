@@ -1,0 +1,255 @@
+"""Use cases of the part classifier: train it, then export it to ONNX and INT8.
+
+Files live under ``<data_dir>/ml``:
+
+* ``datasets/parts-<key>.npz``: built datasets, keyed by their spec (a second training
+  run with the same spec reuses the parts instead of building them again);
+* ``classifier/``: the trained checkpoint (:mod:`cadml.ml.parts.checkpoint`);
+* ``classifier/export/``: ``pointnet.fp32.onnx``, ``pointnet.int8.onnx``,
+  ``mlp.fp32.onnx``, ``mlp.int8.onnx`` and ``report.json``.
+
+Training uses two threads and the dataset build two worker processes (the machine class
+has two cores); latency is measured on one thread.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cadml.errors import ValidationError
+from cadml.ml.parts.dataset import DatasetSpec, PartDataset, build_dataset
+
+__all__ = [
+    "ClassifierPaths",
+    "ExportOptions",
+    "export_classifier",
+    "load_or_build_dataset",
+    "train_classifier",
+]
+
+Step = Callable[[str, int, int], None]
+"""Progress callback: ``(stage, done, total)``."""
+
+
+@dataclass(frozen=True)
+class ClassifierPaths:
+    """Where the classifier's files live.
+
+    Args:
+        root: ``<data_dir>/ml``.
+    """
+
+    root: Path
+
+    @property
+    def datasets(self) -> Path:
+        """Directory of built datasets."""
+        return self.root / "datasets"
+
+    @property
+    def checkpoint(self) -> Path:
+        """Directory of the trained checkpoint."""
+        return self.root / "classifier"
+
+    @property
+    def export(self) -> Path:
+        """Directory of the exported ONNX files and the report."""
+        return self.root / "classifier" / "export"
+
+    def dataset(self, spec: DatasetSpec) -> Path:
+        """The cache file of the dataset ``spec``."""
+        return self.datasets / f"parts-{spec.key()[:16]}.npz"
+
+
+def load_or_build_dataset(
+    paths: ClassifierPaths, spec: DatasetSpec, workers: int, step: Step | None = None
+) -> tuple[PartDataset, bool]:
+    """The dataset of ``spec``, from the cache when it was built before.
+
+    Returns:
+        ``(dataset, from_cache)``.
+    """
+    cached = paths.dataset(spec)
+    if cached.is_file():
+        return PartDataset.load(cached), True
+    progress = None if step is None else (lambda done, total: step("parts", done, total))
+    data = build_dataset(spec, workers=workers, progress=progress)
+    data.save(cached)
+    return data, False
+
+
+def train_classifier(
+    paths: ClassifierPaths,
+    spec: DatasetSpec,
+    epochs: int = 25,
+    mlp_epochs: int = 150,
+    workers: int = 2,
+    threads: int = 2,
+    step: Step | None = None,
+) -> dict[str, Any]:
+    """Build (or reuse) the dataset, train the MLP and PointNet, save the checkpoint.
+
+    Args:
+        paths: where files live.
+        spec: the dataset to train on.
+        epochs: PointNet epochs.
+        mlp_epochs: MLP epochs.
+        workers: dataset build processes.
+        threads: torch threads.
+        step: progress callback (stages ``parts``, ``mlp``, ``pointnet``).
+
+    Returns:
+        The training summary (``training.json``'s content plus dataset figures).
+    """
+    import torch
+
+    from cadml.ml.parts.checkpoint import read_training, save_checkpoint
+    from cadml.ml.parts.training import train_mlp, train_pointnet
+
+    torch.set_num_threads(threads)
+    data, from_cache = load_or_build_dataset(paths, spec, workers, step)
+
+    def stage(name: str) -> Callable[[int, int, float], None] | None:
+        if step is None:
+            return None
+        report = step
+        return lambda epoch, total, _loss: report(name, epoch, total)
+
+    runs = {
+        "mlp": train_mlp(data, epochs=mlp_epochs, seed=spec.seed, progress=stage("mlp")),
+        "pointnet": train_pointnet(data, epochs=epochs, seed=spec.seed, progress=stage("pointnet")),
+    }
+    save_checkpoint(paths.checkpoint, data, runs)
+    summary = read_training(paths.checkpoint)
+    summary["dataset"].update(
+        {
+            "parts": int(data.labels.size),
+            "held_out_parts": int(data.held_out.sum()),
+            "build_seconds": round(data.build_seconds, 3),
+            "from_cache": from_cache,
+            "failed_builds": data.failures,
+            "file": str(paths.dataset(spec)),
+        }
+    )
+    return summary
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How to export.
+
+    Args:
+        int8: also write and measure the static INT8 models.
+        calibration: calibration samples (training clouds / feature vectors).
+        latency_calls: timed single-sample calls per file.
+    """
+
+    int8: bool = True
+    calibration: int = 256
+    latency_calls: int = 300
+
+
+def _calibration(data: PartDataset, name: str, count: int) -> np.ndarray:
+    (train,) = data.split(held_out=False)
+    rng = np.random.default_rng([data.spec.seed, 101])
+    if name == "pointnet":
+        pool = data.clouds[train].reshape(-1, *data.clouds.shape[2:])
+    else:
+        pool = data.features[train]
+    if count > len(pool):
+        raise ValidationError(
+            "ML_CALIBRATION_TOO_SMALL", details={"minimum": count, "count": len(pool)}
+        )
+    return np.ascontiguousarray(pool[rng.choice(len(pool), size=count, replace=False)])
+
+
+def export_classifier(
+    paths: ClassifierPaths, options: ExportOptions, step: Step | None = None
+) -> dict[str, Any]:
+    """Export the trained classifiers to ONNX (and INT8), measure them, write the report.
+
+    Args:
+        paths: where files live.
+        options: what to export.
+        step: progress callback (stage per model and file).
+
+    Returns:
+        The report's JSON form (also written to ``export/report.json``); its ``passed``
+        says whether every target held.
+
+    Raises:
+        NotFoundError: ``ML_NO_TRAINED_MODEL`` without a checkpoint.
+        ValidationError: ``ML_CALIBRATION_TOO_SMALL``.
+    """
+    import torch
+
+    from cadml.ml.export.int8 import MIN_CALIBRATION, quantize_int8
+    from cadml.ml.export.measure import accuracy, latency, session
+    from cadml.ml.export.report import ExportReport, ModelFigures, Targets, format_report
+    from cadml.ml.export.torch_onnx import export_torch
+    from cadml.ml.parts.checkpoint import load_models, read_training
+    from cadml.ml.parts.training import held_out_clouds
+
+    header = read_training(paths.checkpoint)
+    spec_fields = dict(header["dataset"]["spec"])
+    spec_fields["families"] = tuple(spec_fields["families"])
+    spec = DatasetSpec(**spec_fields)
+    if options.int8 and options.calibration < MIN_CALIBRATION:
+        raise ValidationError(
+            "ML_CALIBRATION_TOO_SMALL",
+            details={"minimum": MIN_CALIBRATION, "count": options.calibration},
+        )
+    data, _ = load_or_build_dataset(paths, spec, workers=2)
+    models = load_models(paths.checkpoint)
+    (test,) = data.split(held_out=True)
+    inputs = {
+        "pointnet": held_out_clouds(data),
+        "mlp": (data.features[test], data.labels[test]),
+    }
+    report = ExportReport([], Targets(), target_models=("pointnet",))
+    for name in ("pointnet", "mlp"):
+        samples, labels = inputs[name]
+        input_name = "points" if name == "pointnet" else "features"
+        fp32 = paths.export / f"{name}.fp32.onnx"
+        if step is not None:
+            step(f"{name}: exporting to ONNX and measuring fp32", 0, 1)
+        used = export_torch(
+            models[name], torch.from_numpy(samples[:1].copy()), fp32, input_name, "logits"
+        )
+        fp32_session = session(fp32)
+        figures: dict[str, Any] = {
+            "fp32_accuracy": accuracy(fp32_session, samples, labels),
+            "fp32_latency": latency(fp32_session, samples, calls=options.latency_calls),
+            "int8_bytes": 0,
+            "int8_accuracy": 0.0,
+            "int8_latency": {"p50_ms": 0.0, "p95_ms": 0.0},
+        }
+        report.files[f"{name}.fp32"] = str(fp32)
+        if options.int8:
+            if step is not None:
+                step(f"{name}: quantising to INT8 and measuring it", 0, 1)
+            int8 = paths.export / f"{name}.int8.onnx"
+            quantize_int8(fp32, int8, input_name, _calibration(data, name, options.calibration))
+            int8_session = session(int8)
+            figures.update(
+                int8_bytes=int8.stat().st_size,
+                int8_accuracy=accuracy(int8_session, samples, labels),
+                int8_latency=latency(int8_session, samples, calls=options.latency_calls),
+            )
+            report.files[f"{name}.int8"] = str(int8)
+        report.models.append(
+            ModelFigures(name=name, exporter=used, fp32_bytes=fp32.stat().st_size, **figures)
+        )
+        report.evaluation_samples[name] = len(samples)
+    report.calibration_samples = options.calibration if options.int8 else 0
+    result = report.to_dict()
+    result["classes"] = header["classes"]
+    result["text"] = format_report(report)
+    (paths.export / "report.json").write_text(json.dumps(result, indent=2, sort_keys=True))
+    return result
