@@ -231,6 +231,9 @@ _BY_PREFIX: tuple[tuple[str, type[CadmlError]], ...] = (
     ("REDIS_", ServiceUnavailableError),
     ("CONFIG_", ConfigurationError),
     ("ML_NO_TRAINED_MODEL", NotFoundError),
+    ("ML_MODEL_NOT_FOUND", NotFoundError),
+    ("ML_MODEL_NO_ROLLBACK", ConflictError),
+    ("ML_MODEL_DEPRECATED", ConflictError),
     ("ML_EXPORT_FAILED", CadmlError),
     ("ML_", ValidationError),
 )

@@ -20,6 +20,7 @@ from cadml.db.devices import DeviceRepository
 from cadml.db.engine import make_engine, make_session_factory
 from cadml.db.jobs import JobRepository
 from cadml.db.migrate import upgrade
+from cadml.db.model_registry import ModelRegistryRepository
 from cadml.db.users import UserRepository
 from cadml.errors import CadmlError
 from cadml.jobs.port import JobLimits, JobQueue
@@ -31,7 +32,9 @@ from cadml.services.accounts import AccountService
 from cadml.services.auth import TokenIssuer
 from cadml.services.design_jobs import DesignJobService
 from cadml.services.design_worker import DesignJobHandler
+from cadml.services.inference import InferenceService
 from cadml.services.job_events import JobEvents
+from cadml.services.model_registry import ModelRegistry
 from cadml.services.physics_jobs import PhysicsJobService
 from cadml.services.twin import TwinService
 from cadml.services.twin_devices import DeviceService
@@ -127,6 +130,8 @@ class Runtime:
     queue: JobQueue
     twin: TwinService
     twin_devices: DeviceService
+    models: ModelRegistry
+    inference: InferenceService
     mqtt: Any = None
     retention: RetentionScheduler | None = None
     started: bool = field(default=False)
@@ -159,6 +164,7 @@ class Runtime:
                 self.retention.stop()
             self.twin.pipeline.stop(drain=True)
             self.queue.stop()
+            self.inference.close()
             self.started = False
         self.twin.store.close()
         self.bus.close()
@@ -291,6 +297,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         retention_by_type=settings.twin_retention_by_type,
         retention_default=(settings.twin_retention_raw_days, settings.twin_retention_rollup_days),
     )
+    models = ModelRegistry(ModelRegistryRepository(sessions), store)
     return Runtime(
         settings=settings,
         engine=engine,
@@ -307,6 +314,8 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         queue=queue,
         twin=twin,
         twin_devices=DeviceService(devices, accounts),
+        models=models,
+        inference=InferenceService(models),
         mqtt=_build_mqtt(settings, pipeline),
         retention=RetentionScheduler(twin.apply_retention, settings.twin_retention_interval_s),
     )

@@ -125,6 +125,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         routes.twin.router,
         routes.twin_live.ws_router,
         routes.artefacts.router,
+        routes.models.router,
+        routes.inference.router,
         routes.health.router,
     ):
         app.include_router(router, prefix=API_PREFIX)

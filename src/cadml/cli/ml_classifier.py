@@ -142,14 +142,22 @@ def _confusion(classes: list[str], evaluation: dict[str, Any]) -> str:
     show_default=True,
     help="Calibration samples for INT8 (at least 200).",
 )
+@click.option(
+    "--register/--no-register",
+    default=True,
+    show_default=True,
+    help="Register the served files in the model registry (part-classifier, part-classifier-mlp).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def export(model: str, int8: bool, calibration: int, as_json: bool) -> None:
+def export(model: str, int8: bool, calibration: int, register: bool, as_json: bool) -> None:
     """Export a trained model to ONNX (and INT8) and print its report.
 
     For each model: fp32 and INT8 file sizes, held-out accuracy of both files in
     onnxruntime, and single-sample latency p50/p95 on one thread. Fails (exit 1)
     when a target is missed: INT8 at least 70 % smaller, under 1 point of accuracy
-    lost, PointNet INT8 p95 under 5 ms. Files go to <data_dir>/ml/classifier/export.
+    lost, PointNet INT8 p95 under 5 ms. Files go to <data_dir>/ml/classifier/export;
+    the served files are registered as new versions of part-classifier (PointNet) and
+    part-classifier-mlp (first version champion, later ones challenger).
 
     \b
     Examples:
@@ -157,13 +165,29 @@ def export(model: str, int8: bool, calibration: int, as_json: bool) -> None:
         cadml ml export classifier --int8 --json > report.json
     """
     from cadml.errors import ValidationError
-    from cadml.services.ml_classifier import ExportOptions, export_classifier
+    from cadml.services.ml_classifier import (
+        ExportOptions,
+        export_and_register,
+        export_classifier,
+    )
 
     def step(stage: str, _done: int, _total: int) -> None:
         click.echo(f"{stage} ...", err=True)
 
-    report = export_classifier(_paths(), ExportOptions(int8=int8, calibration=calibration), step)
-    click.echo(json.dumps(report, indent=2, sort_keys=True) if as_json else report["text"])
+    options = ExportOptions(int8=int8, calibration=calibration)
+    if register:
+        from cadml.runtime import build_runtime
+
+        runtime = build_runtime(get_settings())
+        report = export_and_register(_paths(), options, runtime.models, step)
+    else:
+        report = export_classifier(_paths(), options, step)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        click.echo(report["text"])
+        for entry in report.get("registered", []):
+            click.echo(f"registered {entry['name']} v{entry['version']} as {entry['alias']}")
     if not report["passed"]:
         raise ValidationError(
             "ML_EXPORT_GOAL_MISSED",

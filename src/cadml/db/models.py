@@ -1,4 +1,5 @@
-"""The metadata database tables: users, API keys, jobs, their audit trail, artefacts, devices.
+"""The metadata database tables: users, API keys, jobs, their audit trail, artefacts,
+devices, and the model registry (models, versions, aliases).
 
 These ORM classes stay inside :mod:`cadml.db`: repositories hand callers frozen
 snapshots (:mod:`cadml.db.records`) instead, so no live row ever crosses a thread or
@@ -31,7 +32,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from cadml.db.base import ID_LENGTH, Base, JSONType, UTCDateTime, new_id, utc_now
 from cadml.db.job_status import JobStatus
 
-__all__ = ["ApiKey", "Artefact", "Device", "Job", "JobTransition", "User"]
+__all__ = [
+    "ApiKey",
+    "Artefact",
+    "Device",
+    "Job",
+    "JobTransition",
+    "ModelAlias",
+    "ModelVersion",
+    "RegisteredModel",
+    "User",
+]
 
 _STATUS_LENGTH = 16
 _STATUS_VALUES = ", ".join(f"'{status.value}'" for status in JobStatus)
@@ -176,4 +187,77 @@ class Device(Base):
     retention_raw_days: Mapped[float | None] = mapped_column(Float)
     retention_rollup_days: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class RegisteredModel(Base):
+    """A named model in the registry; its files are the versions."""
+
+    __tablename__ = "ml_models"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    task: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class ModelVersion(Base):
+    """One immutable file of a registered model, numbered 1, 2, ... per model.
+
+    ``storage_key`` is the uploaded file in the artefact store; ``serving_key`` the ONNX
+    file the platform serves (the same key for an ONNX upload, a conversion otherwise,
+    NULL when the format cannot be served).
+    """
+
+    __tablename__ = "ml_model_versions"
+    __table_args__ = (
+        UniqueConstraint("model_name", "version"),
+        Index("ix_ml_model_versions_model_name", "model_name"),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
+    model_name: Mapped[str] = mapped_column(
+        String(128), ForeignKey("ml_models.name", ondelete="CASCADE")
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(16))
+    framework: Mapped[str] = mapped_column(String(32))
+    storage_key: Mapped[str] = mapped_column(String(1024))
+    serving_key: Mapped[str | None] = mapped_column(String(1024))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    input_schema: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    output_schema: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    training_data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    deprecated: Mapped[bool] = mapped_column(Boolean, default=False)
+    deprecation_note: Mapped[str | None] = mapped_column(Text)
+    download_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class ModelAlias(Base):
+    """A movable name (``champion``, ``challenger``, ...) pointing at one version.
+
+    ``previous_version`` is where the alias pointed before its last move, so a rollback
+    is one step back.
+    """
+
+    __tablename__ = "ml_model_aliases"
+
+    model_name: Mapped[str] = mapped_column(
+        String(128), ForeignKey("ml_models.name", ondelete="CASCADE"), primary_key=True
+    )
+    alias: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    previous_version: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -13,7 +13,17 @@ from datetime import datetime
 from typing import Any
 
 from cadml.db.job_status import TERMINAL_STATUSES, JobStatus
-from cadml.db.models import ApiKey, Artefact, Device, Job, JobTransition, User
+from cadml.db.models import (
+    ApiKey,
+    Artefact,
+    Device,
+    Job,
+    JobTransition,
+    ModelAlias,
+    ModelVersion,
+    RegisteredModel,
+    User,
+)
 
 __all__ = [
     "ApiKeyRecord",
@@ -21,6 +31,9 @@ __all__ = [
     "DeviceRecord",
     "JobRecord",
     "JobTransitionRecord",
+    "ModelAliasRecord",
+    "ModelRecord",
+    "ModelVersionRecord",
     "UserRecord",
 ]
 
@@ -229,5 +242,103 @@ class DeviceRecord:
             retention_raw_days=row.retention_raw_days,
             retention_rollup_days=row.retention_rollup_days,
             created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRecord:
+    """A registered model."""
+
+    name: str
+    task: str
+    description: str | None
+    owner_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: RegisteredModel) -> ModelRecord:
+        """Snapshot an ORM row."""
+        return cls(
+            name=row.name,
+            task=row.task,
+            description=row.description,
+            owner_id=row.owner_id,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ModelVersionRecord:
+    """One version of a registered model (see :class:`~cadml.db.models.ModelVersion`)."""
+
+    id: str
+    model_name: str
+    version: int
+    format: str
+    framework: str
+    storage_key: str
+    serving_key: str | None
+    sha256: str
+    size: int
+    input_schema: list[dict[str, Any]]
+    output_schema: list[dict[str, Any]]
+    metrics: dict[str, Any]
+    training_data: dict[str, Any]
+    meta: dict[str, Any]
+    tags: tuple[str, ...]
+    deprecated: bool
+    deprecation_note: str | None
+    download_count: int
+    created_by: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: ModelVersion) -> ModelVersionRecord:
+        """Snapshot an ORM row."""
+        return cls(
+            id=row.id,
+            model_name=row.model_name,
+            version=row.version,
+            format=row.format,
+            framework=row.framework,
+            storage_key=row.storage_key,
+            serving_key=row.serving_key,
+            sha256=row.sha256,
+            size=row.size,
+            input_schema=copy.deepcopy(row.input_schema or []),
+            output_schema=copy.deepcopy(row.output_schema or []),
+            metrics=copy.deepcopy(row.metrics or {}),
+            training_data=copy.deepcopy(row.training_data or {}),
+            meta=copy.deepcopy(row.meta or {}),
+            tags=tuple(row.tags or ()),
+            deprecated=row.deprecated,
+            deprecation_note=row.deprecation_note,
+            download_count=row.download_count,
+            created_by=row.created_by,
+            created_at=row.created_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ModelAliasRecord:
+    """Where an alias of a model points, and where it pointed before."""
+
+    model_name: str
+    alias: str
+    version: int
+    previous_version: int | None
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: ModelAlias) -> ModelAliasRecord:
+        """Snapshot an ORM row."""
+        return cls(
+            model_name=row.model_name,
+            alias=row.alias,
+            version=row.version,
+            previous_version=row.previous_version,
             updated_at=row.updated_at,
         )

@@ -75,6 +75,102 @@ SPECS: tuple[ErrorSpec, ...] = (
         "'{model}' modeli bilinmiyor. Bilinenler: {allowed}.",
         (_s("Pick one of the listed models.", "Listelenen modellerden birini seçin."),),
     ),
+    ErrorSpec(
+        "ML_MODEL_NOT_FOUND",
+        "Model '{name}' has no {what}.",
+        "'{name}' modelinde {what} yok.",
+        (
+            _s(
+                "List the models and their versions: GET /api/v1/model/versions",
+                "Modelleri ve sürümlerini listeleyin: GET /api/v1/model/versions",
+            ),
+        ),
+    ),
+    ErrorSpec(
+        "ML_MODEL_INVALID_NAME",
+        "'{value}' is not a valid {field}: {reason}",
+        "'{value}' geçerli bir {field} değil: {reason}",
+        (
+            _s(
+                "Use 1-128 characters: lower-case letters, digits, '-', '_' and '.', "
+                "starting with a letter or digit.",
+                "1-128 karakter kullanın: küçük harf, rakam, '-', '_' ve '.'; bir harf "
+                "veya rakamla başlayın.",
+            ),
+        ),
+    ),
+    ErrorSpec(
+        "ML_MODEL_UNSUPPORTED_FORMAT",
+        "Unsupported model format '{format}'. Supported: {allowed}.",
+        "'{format}' model biçimi desteklenmiyor. Desteklenenler: {allowed}.",
+        (
+            _s(
+                "Export the model to ONNX, or upload a pickled scikit-learn estimator or "
+                "a TorchScript file.",
+                "Modeli ONNX biçimine aktarın ya da pickle edilmiş bir scikit-learn "
+                "tahmincisi veya TorchScript dosyası yükleyin.",
+            ),
+        ),
+    ),
+    ErrorSpec(
+        "ML_MODEL_INVALID_FILE",
+        "The uploaded {format} model failed its test inference: {reason}",
+        "Yüklenen {format} modeli deneme çıkarımında başarısız oldu: {reason}",
+        (
+            _s(
+                "Check that the file is complete and loads and runs where it was made.",
+                "Dosyanın eksiksiz olduğunu, üretildiği yerde yüklenip çalıştığını kontrol edin.",
+            ),
+            _s(
+                "TorchScript uploads need input_shape (e.g. [1, 24]) for the test inference.",
+                "TorchScript yüklemeleri deneme çıkarımı için input_shape ister (örneğin [1, 24]).",
+            ),
+        ),
+    ),
+    ErrorSpec(
+        "ML_MODEL_NOT_SERVABLE",
+        "Version {version} of model '{name}' ({format}) has no ONNX file to serve: {reason}",
+        "'{name}' modelinin {version} sürümünün ({format}) sunulacak ONNX dosyası yok: {reason}",
+        (
+            _s(
+                "Download it and run it yourself, or upload an ONNX export of it.",
+                "İndirip kendiniz çalıştırın ya da ONNX'e aktarılmış halini yükleyin.",
+            ),
+        ),
+    ),
+    ErrorSpec(
+        "ML_MODEL_NO_ROLLBACK",
+        "Alias '{alias}' of model '{name}' has no earlier version to roll back to.",
+        "'{name}' modelinin '{alias}' takma adının geri dönülecek önceki bir sürümü yok.",
+        (
+            _s(
+                "Point the alias at a version explicitly instead.",
+                "Bunun yerine takma adı açıkça bir sürüme yönlendirin.",
+            ),
+        ),
+    ),
+    ErrorSpec(
+        "ML_MODEL_DEPRECATED",
+        "Version {version} of model '{name}' is deprecated and cannot take alias '{alias}'.",
+        "'{name}' modelinin {version} sürümü kullanımdan kaldırıldı; '{alias}' takma adını alamaz.",
+        (
+            _s(
+                "Pick a version that is not deprecated, or lift the deprecation first.",
+                "Kullanımdan kaldırılmamış bir sürüm seçin veya önce kaldırmayı geri alın.",
+            ),
+        ),
+    ),
+    ErrorSpec(
+        "ML_INFERENCE_BAD_INPUT",
+        "Input '{input}' does not fit model '{name}': {reason}",
+        "'{input}' girdisi '{name}' modeline uymuyor: {reason}",
+        (
+            _s(
+                "GET /api/v1/model/{name}/info lists each input's name, shape and type.",
+                "GET /api/v1/model/{name}/info her girdinin adını, şeklini ve türünü listeler.",
+            ),
+        ),
+    ),
 )
 
 STATUS: dict[str, int] = {
@@ -83,4 +179,12 @@ STATUS: dict[str, int] = {
     "ML_EXPORT_FAILED": 500,
     "ML_EXPORT_GOAL_MISSED": 422,
     "ML_UNKNOWN_MODEL_KIND": 422,
+    "ML_MODEL_NOT_FOUND": 404,
+    "ML_MODEL_INVALID_NAME": 422,
+    "ML_MODEL_UNSUPPORTED_FORMAT": 422,
+    "ML_MODEL_INVALID_FILE": 422,
+    "ML_MODEL_NOT_SERVABLE": 422,
+    "ML_MODEL_NO_ROLLBACK": 409,
+    "ML_MODEL_DEPRECATED": 409,
+    "ML_INFERENCE_BAD_INPUT": 422,
 }

@@ -26,12 +26,17 @@ from cadml.errors import ValidationError
 from cadml.ml.parts.dataset import DatasetSpec, PartDataset, build_dataset
 
 __all__ = [
+    "CLASSIFIER_MODELS",
     "ClassifierPaths",
     "ExportOptions",
+    "export_and_register",
     "export_classifier",
     "load_or_build_dataset",
     "train_classifier",
 ]
+
+CLASSIFIER_MODELS = {"part-classifier": "pointnet", "part-classifier-mlp": "mlp"}
+"""Registry names of the part classifiers, and the trained model each one serves."""
 
 Step = Callable[[str, int, int], None]
 """Progress callback: ``(stage, done, total)``."""
@@ -253,3 +258,82 @@ def export_classifier(
     result["text"] = format_report(report)
     (paths.export / "report.json").write_text(json.dumps(result, indent=2, sort_keys=True))
     return result
+
+
+def _reference(data: PartDataset, name: str) -> dict[str, Any]:
+    from cadml.ml.monitoring.drift import DriftReference
+
+    (train,) = data.split(held_out=False)
+    samples = data.clouds[train] if name == "pointnet" else data.features[train]
+    return DriftReference.from_samples(samples).to_dict()
+
+
+def export_and_register(
+    paths: ClassifierPaths,
+    options: ExportOptions,
+    registry: Any,
+    step: Step | None = None,
+) -> dict[str, Any]:
+    """Export the classifiers (:func:`export_classifier`) and register the served files.
+
+    ``part-classifier`` gets PointNet (its INT8 file when ``options.int8``: it met the
+    targets and is faster), ``part-classifier-mlp`` the MLP's fp32 file (INT8 makes a
+    model this small slower). Each version carries the class names, the export figures,
+    the dataset it was trained on and the drift reference of its training inputs. A
+    model's first version becomes ``champion``; later ones ``challenger``, to be promoted
+    after an A/B comparison (``PUT /model/{name}/aliases/champion``).
+
+    Returns:
+        The export report with ``registered``: name, version and alias per model.
+    """
+    from cadml.services.model_registry import Registration
+
+    report = export_classifier(paths, options, step)
+    header = json.loads((paths.checkpoint / "training.json").read_text())
+    spec_fields = dict(header["dataset"]["spec"])
+    spec_fields["families"] = tuple(spec_fields["families"])
+    data, _ = load_or_build_dataset(paths, DatasetSpec(**spec_fields), workers=2)
+    figures = {m["name"]: m for m in report["models"]}
+    registered = []
+    for model_name, trained in CLASSIFIER_MODELS.items():
+        quantised = options.int8 and trained == "pointnet"
+        key = f"{trained}.{'int8' if quantised else 'fp32'}"
+        fig = figures[trained]
+        info = Registration(
+            task="classification",
+            description=(
+                "Part family from the canonical surface point cloud (PointNet)"
+                if trained == "pointnet"
+                else "Part family from the 24 pose-invariant geometric features (MLP)"
+            ),
+            framework="torch",
+            metrics={
+                "accuracy": fig["int8_accuracy"] if quantised else fig["fp32_accuracy"],
+                "fp32_accuracy": fig["fp32_accuracy"],
+                "int8_accuracy": fig["int8_accuracy"],
+                "latency_ms": fig["int8_latency"] if quantised else fig["fp32_latency"],
+                "evaluation_samples": report["evaluation_samples"][trained],
+            },
+            training_data={
+                "dataset": header["dataset"],
+                "parts": int(data.labels.size),
+                "held_out_parts": int(data.held_out.sum()),
+            },
+            meta={
+                "classes": header["classes"],
+                "quantisation": "static QDQ per-channel INT8" if quantised else "none (fp32)",
+                "exporter": fig["exporter"],
+                "export_passed": report["passed"],
+                "drift_reference": _reference(data, trained),
+                **({"feature_names": header["feature_names"]} if trained == "mlp" else {}),
+            },
+            tags=(trained, "int8" if quantised else "fp32"),
+        )
+        record = registry.register(
+            model_name, Path(report["files"][key]).read_bytes(), "onnx", info
+        )
+        aliases = {a.alias for a in registry.repository.aliases(model_name)}
+        alias = "challenger" if "champion" in aliases else "champion"
+        registry.set_alias(model_name, alias, record.version)
+        registered.append({"name": model_name, "version": record.version, "alias": alias})
+    return {**report, "registered": registered}

@@ -29,9 +29,12 @@ TABLES = {
     "devices",
     "job_transitions",
     "jobs",
+    "ml_model_aliases",
+    "ml_model_versions",
+    "ml_models",
     "users",
 }
-HEAD = "0002"
+HEAD = "0003"
 
 
 def _tables(url: str) -> set[str]:
