@@ -205,12 +205,20 @@ class InferenceService:
         return (rows[:, 0].tolist() if rows.shape[1] == 1 else rows.tolist()), None
 
     # -- serving -----------------------------------------------------------------------------
-    def predict(self, name: str, inputs: Any, ref: str | int | None = None) -> dict[str, Any]:
+    def predict(
+        self, name: str, inputs: Any, ref: str | int | None = None, raw: bool = False
+    ) -> dict[str, Any]:
         """Run ``inputs`` (one sample or a batch) through a model version.
+
+        Args:
+            name: the model.
+            inputs: one sample or a batch (nested lists), or an object by input name.
+            ref: a version number or alias (default: champion, else newest).
+            raw: also return every output tensor as nested lists (``outputs``).
 
         Returns:
             ``{"model", "version", "predictions", "confidences", "latency_ms", "batch",
-            "single"}``.
+            "single"}`` (and ``outputs`` when ``raw``).
 
         Raises:
             NotFoundError: ``ML_MODEL_NOT_FOUND``.
@@ -233,7 +241,7 @@ class InferenceService:
         latency_ms = (time.perf_counter() - start) * 1e3
         first_input = next(iter(feed.values()))
         loaded.monitor.record(latency_ms, ok=True, samples=batch, inputs=first_input)
-        return {
+        answer: dict[str, Any] = {
             "model": record.model_name,
             "version": record.version,
             "predictions": predictions,
@@ -242,6 +250,11 @@ class InferenceService:
             "batch": batch,
             "single": single,
         }
+        if raw:
+            answer["outputs"] = {
+                n: np.asarray(o).tolist() for n, o in zip(names, outputs, strict=True)
+            }
+        return answer
 
     def monitoring(self, name: str) -> list[dict[str, Any]]:
         """The monitors of every served version of ``name`` (newest version first)."""

@@ -94,6 +94,9 @@ async def infer(
         int | str | None, Body(embed=True, description="A version number or alias")
     ] = None,
     run_async: Annotated[bool, Body(embed=True, alias="async")] = False,
+    raw: Annotated[
+        bool, Body(embed=True, description="Also return every output tensor (`outputs`)")
+    ] = False,
 ) -> dict[str, Any]:
     """Predictions, confidences (where the model gives them), latency and the version
     that answered. The loaded model stays cached in memory."""
@@ -101,4 +104,4 @@ async def infer(
         response.status_code = status.HTTP_202_ACCEPTED
         job = await asyncio.to_thread(runtime.inference.submit, model, inputs, version)
         return {**job, "poll": f"/api/v1/inference/jobs/{job['id']}"}
-    return await asyncio.to_thread(runtime.inference.predict, model, inputs, version)
+    return await asyncio.to_thread(runtime.inference.predict, model, inputs, version, raw)
