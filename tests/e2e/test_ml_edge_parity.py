@@ -11,6 +11,7 @@ sides run the same file in onnxruntime on one thread).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -109,7 +110,7 @@ def test_edge_sdk_runs_the_registered_model_with_the_platforms_outputs(
         data={
             "format": "onnx",
             "task": "classification",
-            "meta": f'{{"classes": {CLASSES}}}'.replace("'", '"'),
+            "meta": json.dumps({"classes": CLASSES}),
         },
     )
     assert uploaded.status_code == 201, uploaded.text
