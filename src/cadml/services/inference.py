@@ -49,6 +49,11 @@ CACHE_SIZE = 8
 SYNC_LIMIT = 1024
 """Largest batch answered synchronously."""
 
+RESOLVE_TTL_S = 2.0
+"""How long a resolved reference (alias or default) is reused without asking the
+database. A change made through this process's registry takes effect at once; one made
+by another process (a second API worker, the CLI) within this time."""
+
 _JOBS_KEPT = 200
 
 
@@ -93,6 +98,7 @@ class InferenceService:
         self._lock = threading.Lock()
         self._jobs: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._pool: ThreadPoolExecutor | None = None
+        self._resolved: dict[tuple[str, str], tuple[float, int, _Loaded]] = {}
 
     # -- loading -------------------------------------------------------------------------
     def _monitor(self, record: ModelVersionRecord) -> ModelMonitor:
@@ -106,6 +112,20 @@ class InferenceService:
         return monitor
 
     def _load(self, name: str, ref: str | int | None) -> _Loaded:
+        key_ref = (name, "" if ref is None else str(ref))
+        now = time.monotonic()
+        generation = self.registry.generation
+        hit = self._resolved.get(key_ref)
+        if hit is not None and now - hit[0] < RESOLVE_TTL_S and hit[1] == generation:
+            return hit[2]
+        loaded = self._open(name, ref)
+        with self._lock:
+            self._resolved[key_ref] = (now, generation, loaded)
+            if len(self._resolved) > 16 * CACHE_SIZE:
+                self._resolved.clear()
+        return loaded
+
+    def _open(self, name: str, ref: str | int | None) -> _Loaded:
         import onnxruntime as ort
 
         record = self.registry.resolve(name, ref)

@@ -119,6 +119,11 @@ class ModelRegistry:
     def __init__(self, repository: ModelRegistryRepository, store: ArtefactStore) -> None:
         self.repository = repository
         self.store = store
+        self.generation = 0
+        """Bumped by every change made through this object (caches compare it)."""
+
+    def _changed(self) -> None:
+        self.generation += 1
 
     def register(self, name: str, data: bytes, fmt: str, info: Registration) -> ModelVersionRecord:
         """Validate ``data`` by a test inference and store it as the next version of ``name``.
@@ -163,6 +168,7 @@ class ModelRegistry:
             if serving is data
             else self.store.put(serving, content_type="application/onnx").key
         )
+        self._changed()
         return self.repository.add_version(
             name,
             info.task,
@@ -272,16 +278,19 @@ class ModelRegistry:
     def set_alias(self, name: str, alias: str, ref: str | int) -> ModelAliasRecord:
         """Point ``alias`` at the version ``ref`` names (a number or another alias)."""
         _check(_ALIAS, alias, "alias")
+        self._changed()
         return self.repository.set_alias(name, alias, self.resolve(name, ref).version)
 
     def rollback(self, name: str, alias: str = DEFAULT_ALIAS) -> ModelAliasRecord:
         """Move ``alias`` back to where it pointed before its last move."""
+        self._changed()
         return self.repository.rollback_alias(name, alias)
 
     def deprecate(
         self, name: str, version: int, deprecated: bool = True, note: str | None = None
     ) -> ModelVersionRecord:
         """Mark a version deprecated (it stays downloadable by number) or lift that."""
+        self._changed()
         return self.repository.set_deprecated(name, version, deprecated, note)
 
     def tag(self, name: str, version: int, tags: list[str]) -> ModelVersionRecord:

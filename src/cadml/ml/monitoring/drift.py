@@ -105,11 +105,13 @@ class DriftCounts:
     def add(self, samples: npt.ArrayLike) -> None:
         """Count a batch of inputs (same layout as the reference's)."""
         columns = _columns(samples)
-        if columns.shape[1] != self.counts.shape[0]:
+        width = self.counts.shape[0]
+        if columns.shape[1] != width:
             return  # not the reference's layout: nothing comparable to count
-        for c in range(columns.shape[1]):
-            bins = np.searchsorted(self.reference.edges[c], columns[:, c], side="right")
-            self.counts[c] += np.bincount(bins, minlength=BINS)
+        # bin of each value: how many inner edges it reaches (searchsorted, side right)
+        bins = (columns[:, :, None] >= self.reference.edges[None]).sum(axis=2)
+        flat = (np.arange(width) * BINS + bins).ravel()
+        self.counts += np.bincount(flat, minlength=width * BINS).reshape(width, BINS)
         self.rows += len(columns)
 
     def _shares(self) -> tuple[FloatArray, FloatArray]:

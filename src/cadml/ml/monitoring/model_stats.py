@@ -36,6 +36,8 @@ ERROR_WINDOW = 200
 _MIN_ERROR_REQUESTS = 20
 _MIN_DRIFT_ROWS = 500
 _ALERT_HISTORY = 100
+_CHECK_EVERY = 16
+"""Requests between threshold checks (a check computes percentiles and PSI)."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ class ModelMonitor:
                 self._latencies.append(latency_ms)
             if ok and inputs is not None and self.drift is not None:
                 self.drift.add(inputs)
-            self._check()
+            if self.requests % _CHECK_EVERY == 0 or not ok:
+                self._check()
 
     def _figures(self) -> dict[str, float]:
         latencies = np.asarray(self._latencies) if self._latencies else np.zeros(1)
@@ -149,8 +152,9 @@ class ModelMonitor:
                 self._open.pop(kind)["closed_at"] = time.time()
 
     def snapshot(self) -> dict[str, Any]:
-        """The monitor's figures (JSON form)."""
+        """The monitor's figures (JSON form); checks the thresholds first."""
         with self._lock:
+            self._check()
             figures = self._figures()
             drift: dict[str, Any] | None = None
             if self.drift is not None:
