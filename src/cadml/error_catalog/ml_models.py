@@ -105,10 +105,10 @@ SPECS: tuple[ErrorSpec, ...] = (
         "'{format}' model biçimi desteklenmiyor. Desteklenenler: {allowed}.",
         (
             _s(
-                "Export the model to ONNX, or upload a pickled scikit-learn estimator or "
-                "a TorchScript file.",
+                "Export the model to ONNX, or upload a pickled scikit-learn estimator, "
+                "a TorchScript file or a TFLite file.",
                 "Modeli ONNX biçimine aktarın ya da pickle edilmiş bir scikit-learn "
-                "tahmincisi veya TorchScript dosyası yükleyin.",
+                "tahmincisi, TorchScript dosyası veya TFLite dosyası yükleyin.",
             ),
         ),
     ),

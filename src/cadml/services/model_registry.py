@@ -6,7 +6,9 @@ Every upload is validated by a test inference before it is stored:
   onnxruntime session and one run on a seeded random input give its schema;
 * a pickled scikit-learn estimator or a TorchScript file is code, so it is loaded only
   in the sandbox process (:mod:`cadml.ml.registry.sandbox`), which also converts it to
-  ONNX and checks the conversion gives the same answers.
+  ONNX and checks the conversion gives the same answers;
+* a TFLite file is run once by the LiteRT interpreter in the sandbox; it is stored for
+  edge runtimes and not served here.
 
 The platform serves every model through onnxruntime from its ONNX file (the upload for
 ONNX, the conversion otherwise: ``serving_key``), so a pickle is never unpickled in the
@@ -29,9 +31,10 @@ from cadml.errors import NotFoundError, ValidationError
 
 __all__ = ["FORMATS", "TASKS", "ModelRegistry", "Registration", "version_dict"]
 
-FORMATS = ("onnx", "sklearn", "torchscript")
-"""Upload formats the registry validates. (TFLite is not accepted yet: no runtime for
-it is installed and no model of the platform is made in it.)"""
+FORMATS = ("onnx", "sklearn", "torchscript", "tflite")
+"""Upload formats the registry validates. TFLite files are run by the LiteRT interpreter
+(the ``tflite`` extra) in the sandbox, stored and downloadable for edge runtimes, but not
+served by the platform (there is no TFLite-to-ONNX converter without TensorFlow)."""
 
 TASKS = ("classification", "regression", "anomaly", "other")
 """What a model does (kept from its first version)."""
@@ -45,8 +48,9 @@ _CONTENT_TYPES = {
     "onnx": "application/onnx",
     "sklearn": "application/octet-stream",
     "torchscript": "application/zip",
+    "tflite": "application/octet-stream",
 }
-_SUFFIX = {"onnx": ".onnx", "sklearn": ".pkl", "torchscript": ".pt"}
+_SUFFIX = {"onnx": ".onnx", "sklearn": ".pkl", "torchscript": ".pt", "tflite": ".tflite"}
 
 
 def _check(pattern: re.Pattern[str], value: str, field: str) -> None:
@@ -123,6 +127,7 @@ class ModelRegistry:
         """Bumped by every change made through this object (caches compare it)."""
 
     def _changed(self) -> None:
+        """Count a change; call it after the change is committed."""
         self.generation += 1
 
     def register(self, name: str, data: bytes, fmt: str, info: Registration) -> ModelVersionRecord:
@@ -147,6 +152,7 @@ class ModelRegistry:
                 details={"field": "task", "reason": f"one of {', '.join(TASKS)}"},
             )
         meta = dict(info.meta or {})
+        serving: bytes | None
         if fmt == "onnx":
             serving = data
             framework = info.framework or "onnx"
@@ -159,17 +165,23 @@ class ModelRegistry:
             meta["upload_check"] = {
                 k: probe.facts[k] for k in ("estimator", "inputs", "parity") if k in probe.facts
             }
-        signature = inspect_onnx(serving)
-        meta["test_inference_ms"] = signature.test_ms
-        meta["onnx"] = signature.extra
+        if serving is not None:
+            signature = inspect_onnx(serving)
+            inputs, outputs = signature.inputs, signature.outputs
+            meta["test_inference_ms"] = signature.test_ms
+            meta["onnx"] = signature.extra
+        else:
+            inputs, outputs = probe.facts["inputs"], probe.facts["outputs"]
+            meta["served"] = False
         stored = self.store.put(data, content_type=_CONTENT_TYPES[fmt])
-        serving_key = (
-            stored.key
-            if serving is data
-            else self.store.put(serving, content_type="application/onnx").key
-        )
-        self._changed()
-        return self.repository.add_version(
+        serving_key = None
+        if serving is not None:
+            serving_key = (
+                stored.key
+                if serving is data
+                else self.store.put(serving, content_type="application/onnx").key
+            )
+        record = self.repository.add_version(
             name,
             info.task,
             info.description,
@@ -180,8 +192,8 @@ class ModelRegistry:
                 "serving_key": serving_key,
                 "sha256": stored.sha256,
                 "size": stored.size,
-                "input_schema": signature.inputs,
-                "output_schema": signature.outputs,
+                "input_schema": inputs,
+                "output_schema": outputs,
                 "metrics": dict(info.metrics or {}),
                 "training_data": dict(info.training_data or {}),
                 "meta": meta,
@@ -189,6 +201,8 @@ class ModelRegistry:
                 "created_by": info.created_by,
             },
         )
+        self._changed()
+        return record
 
     def resolve(self, name: str, ref: str | int | None = None) -> ModelVersionRecord:
         """The version ``ref`` names: a number, an alias, or (None) the default.
@@ -270,7 +284,7 @@ class ModelRegistry:
                     "name": record.model_name,
                     "version": record.version,
                     "format": record.format,
-                    "reason": "it was stored without an ONNX conversion",
+                    "reason": "TFLite files are stored for edge runtimes, not served here",
                 },
             )
         return self.store.get(record.serving_key)
@@ -278,20 +292,23 @@ class ModelRegistry:
     def set_alias(self, name: str, alias: str, ref: str | int) -> ModelAliasRecord:
         """Point ``alias`` at the version ``ref`` names (a number or another alias)."""
         _check(_ALIAS, alias, "alias")
+        record = self.repository.set_alias(name, alias, self.resolve(name, ref).version)
         self._changed()
-        return self.repository.set_alias(name, alias, self.resolve(name, ref).version)
+        return record
 
     def rollback(self, name: str, alias: str = DEFAULT_ALIAS) -> ModelAliasRecord:
         """Move ``alias`` back to where it pointed before its last move."""
+        record = self.repository.rollback_alias(name, alias)
         self._changed()
-        return self.repository.rollback_alias(name, alias)
+        return record
 
     def deprecate(
         self, name: str, version: int, deprecated: bool = True, note: str | None = None
     ) -> ModelVersionRecord:
         """Mark a version deprecated (it stays downloadable by number) or lift that."""
+        record = self.repository.set_deprecated(name, version, deprecated, note)
         self._changed()
-        return self.repository.set_deprecated(name, version, deprecated, note)
+        return record
 
     def tag(self, name: str, version: int, tags: list[str]) -> ModelVersionRecord:
         """Replace a version's tags."""

@@ -108,7 +108,9 @@ async def upload_version(
     name: str,
     principal: WriterDep,
     runtime: RuntimeDep,
-    file: Annotated[UploadFile, File(description="ONNX, pickled scikit-learn, or TorchScript")],
+    file: Annotated[
+        UploadFile, File(description="ONNX, pickled scikit-learn, TorchScript or TFLite")
+    ],
     format: Annotated[str, Form(description=f"One of {', '.join(FORMATS)}")] = "onnx",
     task: Annotated[str, Form(description=f"One of {', '.join(TASKS)}")] = "other",
     description: Annotated[str | None, Form()] = None,

@@ -1,4 +1,4 @@
-"""The test inference of an uploaded pickle or TorchScript file, run in a sandbox process.
+"""The test inference of an uploaded pickle, TorchScript or TFLite file, in a sandbox process.
 
 Unpickling runs arbitrary code, and so can a TorchScript archive, so the registry never
 loads these uploads in the server: :mod:`.sandbox` starts ``python -I -m
@@ -6,9 +6,11 @@ cadml.ml.registry.probe DIR`` with resource limits, and this module, in that pro
 loads ``DIR/model.bin``, runs it once on a seeded random input, converts it to ONNX
 (``DIR/serving.onnx``: skl2onnx for scikit-learn, torch's legacy exporter for a
 ScriptModule) and checks that the ONNX file gives the same answer, writing everything it
-learnt to ``DIR/result.json``. A failure is written there too, as
-``{"error": "..."}``. The request is ``DIR/request.json``:
-``{"format": "sklearn" | "torchscript", "input_shape": [...] | null}``.
+learnt to ``DIR/result.json``. A TFLite file is run by the LiteRT interpreter
+(``ai-edge-litert``) and not converted: the platform stores it for edge runtimes but does
+not serve it. A failure is written to ``result.json`` too, as ``{"error": "..."}``. The
+request is ``DIR/request.json``:
+``{"format": "sklearn" | "torchscript" | "tflite", "input_shape": [...] | null}``.
 """
 
 from __future__ import annotations
@@ -102,6 +104,48 @@ def _torchscript(model_path: Path, out: Path, input_shape: list[int]) -> dict[st
     }
 
 
+def _tflite(model_path: Path) -> dict[str, Any]:
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError as exc:
+        raise ValueError("TFLite needs the LiteRT runtime: pip install 'cadml[tflite]'") from exc
+
+    interpreter = Interpreter(model_path=str(model_path))
+    interpreter.allocate_tensors()
+    rng = np.random.default_rng(0)
+    inputs = []
+    for detail in interpreter.get_input_details():
+        signature = [int(d) for d in detail.get("shape_signature", detail["shape"])]
+        dtype = np.dtype(detail["dtype"])
+        shape = [d if d > 0 else 1 for d in signature]
+        value = (
+            rng.normal(0.0, 0.1, shape) if dtype.kind == "f" else rng.integers(0, 2, shape)
+        ).astype(dtype)
+        interpreter.set_tensor(detail["index"], value)
+        inputs.append(
+            {
+                "name": detail["name"],
+                "dtype": dtype.name,
+                "shape": [d if d > 0 else None for d in signature],
+            }
+        )
+    interpreter.invoke()
+    outputs = []
+    for detail in interpreter.get_output_details():
+        value = np.asarray(interpreter.get_tensor(detail["index"]))
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+            raise ValueError(f"output {detail['name']} is not finite on the test input")
+        signature = [int(d) for d in detail.get("shape_signature", detail["shape"])]
+        outputs.append(
+            {
+                "name": detail["name"],
+                "dtype": value.dtype.name,
+                "shape": [d if d > 0 else None for d in signature],
+            }
+        )
+    return {"framework": "tflite", "inputs": inputs, "outputs": outputs, "parity": {}}
+
+
 def probe(directory: Path) -> dict[str, Any]:
     """Run the request in ``directory`` and return what it learnt."""
     request = json.loads((directory / "request.json").read_text())
@@ -113,6 +157,8 @@ def probe(directory: Path) -> dict[str, Any]:
         if not shape:
             raise ValueError("a TorchScript upload needs input_shape for its test inference")
         return _torchscript(model_path, out, [int(d) for d in shape])
+    if request["format"] == "tflite":
+        return _tflite(model_path)
     raise ValueError(f"unknown format {request['format']!r}")
 
 

@@ -53,11 +53,11 @@ class ProbeResult:
 
     Args:
         facts: ``result.json`` of the probe (framework, inputs, outputs, parity).
-        serving_onnx: the converted ONNX file's bytes.
+        serving_onnx: the converted ONNX file's bytes (None for TFLite: not converted).
     """
 
     facts: dict[str, Any]
-    serving_onnx: bytes
+    serving_onnx: bytes | None
 
 
 def _limit(limits: ProbeLimits) -> None:  # pragma: no cover - runs in the child
@@ -79,7 +79,7 @@ def run_probe(
 
     Args:
         data: the uploaded file.
-        fmt: ``sklearn`` or ``torchscript``.
+        fmt: ``sklearn``, ``torchscript`` or ``tflite``.
         input_shape: the test input's shape (TorchScript only).
         limits: the child's limits.
 
@@ -128,4 +128,5 @@ def run_probe(
         facts = json.loads(result_path.read_text())
         if "error" in facts:
             raise _invalid(fmt, facts["error"])
-        return ProbeResult(facts, (directory / "serving.onnx").read_bytes())
+        converted = directory / "serving.onnx"
+        return ProbeResult(facts, converted.read_bytes() if converted.is_file() else None)
