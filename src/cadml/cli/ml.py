@@ -192,6 +192,21 @@ def nab(
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed")
 @click.option("--jobs", type=int, default=1, show_default=True, help="Threads to use")
 @click.option("--verbose", "-v", is_flag=True, help="Also show each test unit's prediction")
+@click.option(
+    "--export",
+    "export_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also export the fitted model(s) to ONNX in this folder and check them",
+)
+@click.option(
+    "--register",
+    "register_name",
+    default=None,
+    metavar="NAME",
+    help="With --export: register the ONNX file(s) in the model registry as NAME "
+    "(and NAME-within-N for the classifier)",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON")
 def rul(
     train_path: Path,
@@ -206,6 +221,8 @@ def rul(
     seed: int,
     jobs: int,
     verbose: bool,
+    export_dir: Path | None,
+    register_name: str | None,
     as_json: bool,
 ) -> None:
     """Predict the remaining useful life of C-MAPSS test units and score it.
@@ -222,6 +239,7 @@ def rul(
         cadml ml rul --train train_FD001.txt --test test_FD001.txt --rul RUL_FD001.txt
         cadml ml rul --train train_FD001.txt --test test_FD001.txt --rul RUL_FD001.txt \\
             --model gbr --within 30 --json
+        cadml ml rul ... --within 30 --export models/ --register fd001-rul
     """
     from cadml.ml.rul import RulConfig, load_cmapss, load_rul, run_rul
 
@@ -237,9 +255,21 @@ def rul(
     train = load_cmapss(train_path)
     test = load_cmapss(test_path)
     truth = load_rul(rul_path)
-    report = run_rul(train, test, truth, config, rul_source=rul_path.name)
+    if register_name is not None and export_dir is None:
+        raise click.UsageError("--register needs --export DIR")
+    fitted: dict[str, Any] = {}
+    report = run_rul(train, test, truth, config, rul_source=rul_path.name, fitted=fitted)
+    exported = None
+    if export_dir is not None:
+        from cadml.services.ml_rul_export import export_rul
+
+        exported = export_rul(fitted, export_dir, register_name, report, within)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
+        body = report.to_dict()
+        if exported is not None:
+            body["export"] = exported
+        click.echo(json.dumps(body, indent=2, sort_keys=True))
+        _fail_if_missed(exported)
         return
     click.echo(
         f"C-MAPSS {train_path.name} -> {test_path.name}: {report.train_units} training units "
@@ -277,3 +307,34 @@ def rul(
                 f"  {unit.unit:>4}  {unit.last_cycle:>10}  {unit.true_rul:>8}  "
                 f"{unit.predicted_rul:>9.1f}{probability}"
             )
+
+    if exported is not None:
+        _print_export(exported)
+        _fail_if_missed(exported)
+
+
+def _print_export(exported: dict[str, Any]) -> None:
+    click.echo("  ONNX export (INT8 does not apply to tree ensembles):")
+    for key, e in exported["models"].items():
+        extra = (
+            f", RMSE {e['onnx_rmse']:.4f} (scikit-learn {e['sklearn_rmse']:.4f})"
+            if "onnx_rmse" in e
+            else f", labels equal {e['labels_equal']}"
+        )
+        click.echo(
+            f"    {key:<10} {e['bytes'] / 1024:8.1f} KiB, max |ONNX - sklearn| "
+            f"{e['max_abs_diff']:.2e}{extra}, 1-thread p50/p95 {e['p50_ms']:.3f}/"
+            f"{e['p95_ms']:.3f} ms"
+        )
+    for entry in exported["registered"]:
+        click.echo(f"  registered {entry['name']} v{entry['version']}")
+
+
+def _fail_if_missed(exported: dict[str, Any] | None) -> None:
+    if exported and exported["missed"]:
+        from cadml.errors import ValidationError
+
+        raise ValidationError(
+            "ML_EXPORT_GOAL_MISSED",
+            details={"model": "rul", "missed": "; ".join(exported["missed"])},
+        )

@@ -109,6 +109,7 @@ def run_rul(
     rul_at_end: np.ndarray,
     config: RulConfig,
     rul_source: str = "RUL",
+    fitted: dict[str, Any] | None = None,
 ) -> RulReport:
     """Fit on ``train``, predict the last row of each ``test`` unit, score against the truth.
 
@@ -118,6 +119,9 @@ def run_rul(
         rul_at_end: shape ``(u,)``, the RUL file's values in test-unit order.
         config: the options.
         rul_source: the RUL file's name, for messages.
+        fitted: when given, receives the fitted ``regressor`` (and ``classifier``), the
+            test units' last-row features ``rows`` (float32) and their ``truth``, for an
+            export.
 
     Raises:
         ValidationError: ``ML_CMAPSS_RUL_MISMATCH``, ``ML_UNKNOWN_MODEL``,
@@ -156,6 +160,13 @@ def run_rul(
         predicted = np.maximum(regressor.predict(test_x.values[last]), 0.0)
     baseline = np.full(truth.shape, target.mean())
 
+    if fitted is not None:
+        fitted.update(
+            regressor=regressor,
+            rows=np.ascontiguousarray(test_x.values[last], dtype=np.float32),
+            truth=truth,
+            features=len(train_x.names),
+        )
     probabilities = None
     metrics = None
     positives = None
@@ -167,6 +178,8 @@ def run_rul(
         test_labels = failure_within(truth, within)
         metrics = classification_metrics(test_labels, probabilities)
         positives = int(test_labels.sum())
+        if fitted is not None:
+            fitted["classifier"] = classifier
 
     units = tuple(
         UnitPrediction(
