@@ -140,7 +140,8 @@ def _confusion(classes: list[str], evaluation: dict[str, Any]) -> str:
     type=click.IntRange(1, 100000),
     default=256,
     show_default=True,
-    help="Calibration samples for INT8 (at least 200).",
+    help="Calibration samples for INT8 (fewer if the training set is smaller; at least "
+    "200 must be available).",
 )
 @click.option(
     "--register/--no-register",
@@ -153,11 +154,12 @@ def export(model: str, int8: bool, calibration: int, register: bool, as_json: bo
     """Export a trained model to ONNX (and INT8) and print its report.
 
     For each model: fp32 and INT8 file sizes, held-out accuracy of both files in
-    onnxruntime, and single-sample latency p50/p95 on one thread. Fails (exit 1)
-    when a target is missed: INT8 at least 70 % smaller, under 1 point of accuracy
-    lost, PointNet INT8 p95 under 5 ms. Files go to <data_dir>/ml/classifier/export;
-    the served files are registered as new versions of part-classifier (PointNet) and
-    part-classifier-mlp (first version champion, later ones challenger).
+    onnxruntime, and single-sample latency p50/p95 on one thread. Fails (exit status 2,
+    ML_EXPORT_GOAL_MISSED) and registers nothing when a target is missed: INT8 at least
+    70 % smaller, under 1 point of accuracy lost, PointNet INT8 p95 under 5 ms. Files go
+    to <data_dir>/ml/classifier/export; the served files are registered as new versions
+    of part-classifier (PointNet) and part-classifier-mlp (first version champion, later
+    ones challenger).
 
     \b
     Examples:

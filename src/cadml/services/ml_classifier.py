@@ -160,17 +160,18 @@ class ExportOptions:
     latency_calls: int = 300
 
 
-def _calibration(data: PartDataset, name: str, count: int) -> np.ndarray:
+def _calibration_pool(data: PartDataset, name: str) -> np.ndarray:
     (train,) = data.split(held_out=False)
-    rng = np.random.default_rng([data.spec.seed, 101])
     if name == "pointnet":
-        pool = data.clouds[train].reshape(-1, *data.clouds.shape[2:])
-    else:
-        pool = data.features[train]
-    if count > len(pool):
-        raise ValidationError(
-            "ML_CALIBRATION_TOO_SMALL", details={"minimum": count, "count": len(pool)}
-        )
+        return np.asarray(data.clouds[train].reshape(-1, *data.clouds.shape[2:]))
+    return np.asarray(data.features[train])
+
+
+def _calibration(data: PartDataset, name: str, wanted: int) -> np.ndarray:
+    """Up to ``wanted`` training samples (all of them when there are fewer), seeded."""
+    pool = _calibration_pool(data, name)
+    rng = np.random.default_rng([data.spec.seed, 101])
+    count = min(wanted, len(pool))
     return np.ascontiguousarray(pool[rng.choice(len(pool), size=count, replace=False)])
 
 
@@ -211,6 +212,15 @@ def export_classifier(
             details={"minimum": MIN_CALIBRATION, "count": options.calibration},
         )
     data, _ = load_or_build_dataset(paths, spec, workers=2)
+    if options.int8:
+        # every model's calibration set is checked before any file is written
+        for name in ("pointnet", "mlp"):
+            available = min(options.calibration, len(_calibration_pool(data, name)))
+            if available < MIN_CALIBRATION:
+                raise ValidationError(
+                    "ML_CALIBRATION_TOO_SMALL",
+                    details={"minimum": MIN_CALIBRATION, "count": available},
+                )
     models = load_models(paths.checkpoint)
     (test,) = data.split(held_out=True)
     inputs = {
@@ -240,7 +250,9 @@ def export_classifier(
             if step is not None:
                 step(f"{name}: quantising to INT8 and measuring it", 0, 1)
             int8 = paths.export / f"{name}.int8.onnx"
-            quantize_int8(fp32, int8, input_name, _calibration(data, name, options.calibration))
+            samples_used = _calibration(data, name, options.calibration)
+            quantize_int8(fp32, int8, input_name, samples_used)
+            report.calibration_samples = max(report.calibration_samples, len(samples_used))
             int8_session = session(int8)
             figures.update(
                 int8_bytes=int8.stat().st_size,
@@ -252,7 +264,6 @@ def export_classifier(
             ModelFigures(name=name, exporter=used, fp32_bytes=fp32.stat().st_size, **figures)
         )
         report.evaluation_samples[name] = len(samples)
-    report.calibration_samples = options.calibration if options.int8 else 0
     result = report.to_dict()
     result["classes"] = header["classes"]
     result["text"] = format_report(report)
@@ -281,7 +292,8 @@ def export_and_register(
     model this small slower). Each version carries the class names, the export figures,
     the dataset it was trained on and the drift reference of its training inputs. A
     model's first version becomes ``champion``; later ones ``challenger``, to be promoted
-    after an A/B comparison (``PUT /model/{name}/aliases/champion``).
+    after an A/B comparison (``PUT /model/{name}/aliases/champion``). Nothing is registered
+    when the export missed a target.
 
     Returns:
         The export report with ``registered``: name, version and alias per model.
@@ -289,6 +301,8 @@ def export_and_register(
     from cadml.services.model_registry import Registration
 
     report = export_classifier(paths, options, step)
+    if not report["passed"]:
+        return {**report, "registered": []}  # a model that misses its targets is not served
     header = json.loads((paths.checkpoint / "training.json").read_text())
     spec_fields = dict(header["dataset"]["spec"])
     spec_fields["families"] = tuple(spec_fields["families"])

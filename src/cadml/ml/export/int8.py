@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from cadml.errors import ValidationError
+from cadml.errors import CadmlError, ValidationError
 
 __all__ = ["MIN_CALIBRATION", "quantize_int8"]
 
@@ -74,16 +74,23 @@ def quantize_int8(
         )
     int8_path.parent.mkdir(parents=True, exist_ok=True)
     partial = int8_path.with_name(int8_path.name + ".partial")
-    with tempfile.TemporaryDirectory() as tmp:
-        prepared = Path(tmp) / "prepared.onnx"
-        quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=True)
-        quantize_static(
-            str(prepared),
-            str(partial),
-            _Samples(input_name, calibration),  # type: ignore[arg-type]
-            quant_format=QuantFormat.QDQ,
-            per_channel=True,
-            activation_type=QuantType.QUInt8,
-            weight_type=QuantType.QInt8,
-        )
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            prepared = Path(tmp) / "prepared.onnx"
+            quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=True)
+            quantize_static(
+                str(prepared),
+                str(partial),
+                _Samples(input_name, calibration),  # type: ignore[arg-type]
+                quant_format=QuantFormat.QDQ,
+                per_channel=True,
+                activation_type=QuantType.QUInt8,
+                weight_type=QuantType.QInt8,
+            )
+    except Exception as exc:  # onnxruntime's errors: report them as the export's
+        partial.unlink(missing_ok=True)
+        raise CadmlError(
+            "ML_EXPORT_FAILED",
+            details={"model": fp32_path.name, "format": "INT8 ONNX", "reason": str(exc)[:300]},
+        ) from exc
     partial.replace(int8_path)

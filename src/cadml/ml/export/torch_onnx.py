@@ -24,6 +24,7 @@ import contextlib
 import inspect
 import io
 import logging
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,9 @@ import torch
 from cadml.errors import CadmlError
 
 __all__ = ["OPSET", "export_torch"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+"""Terminal colour codes, which the exporters put in their messages."""
 
 OPSET = 18
 """ONNX opset of the exported graphs (onnxruntime >= 1.14 runs it)."""
@@ -46,7 +50,11 @@ def _quiet() -> Iterator[None]:
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        with (
+            contextlib.redirect_stdout(io.StringIO()),
+            contextlib.redirect_stderr(io.StringIO()),
+            warnings.catch_warnings(),
+        ):
             warnings.simplefilter("ignore")
             yield
     finally:
@@ -117,7 +125,8 @@ def export_torch(
         try:
             exporter(model, sample, partial, input_name, output_name)
         except Exception as exc:  # any exporter failure: try the next one
-            errors.append(f"{used}: {type(exc).__name__}: {str(exc)[:300]}")
+            text = _ANSI.sub("", str(exc))[:300]
+            errors.append(f"{used}: {type(exc).__name__}: {text}")
             partial.unlink(missing_ok=True)
             continue
         partial.replace(path)

@@ -3,7 +3,8 @@
 Each sample is one part: a family, random valid parameters (:mod:`.sampling`), the
 B-rep built by the family and tessellated, turned by a uniformly random rotation, then
 described twice: a feature vector (:mod:`.features`) for the MLP and ``clouds_per_part``
-canonical surface point clouds (:mod:`.pointcloud`) for PointNet. The label is the
+surface point clouds in the solid's canonical frame (:mod:`.frame`, :mod:`.pointcloud`)
+for PointNet. The label is the
 family. The split into training and held-out parts is by part and stratified by family,
 so no pose of a held-out part is ever trained on.
 
@@ -16,7 +17,7 @@ uses the same random stream, whatever the number of workers.
 Examples:
     >>> spec = DatasetSpec(parts_per_family=2, families=("plate",), seed=1)
     >>> spec.key()[:12]
-    '5b0cfd7c00a0'
+    '6970af0b4465'
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ import numpy as np
 import numpy.typing as npt
 
 from cadml.ml.parts.features import FEATURE_NAMES, part_features
-from cadml.ml.parts.pointcloud import POINTS, canonical_points, sample_surface
+from cadml.ml.parts.frame import mesh_frame
+from cadml.ml.parts.pointcloud import POINTS, in_frame, sample_surface
 
 __all__ = ["DatasetSpec", "PartDataset", "build_dataset", "random_rotation"]
 
@@ -44,6 +46,10 @@ MESH_LINEAR_MM = 0.3
 the clouds have 1024 points; the angular limit below bounds the triangles of large arcs)."""
 MESH_ANGULAR_RAD = 0.35
 _REDRAWS = 20
+
+DATASET_FORMAT = 2
+"""Version of how parts are described; part of the cache key, so a change in the features
+or the cloud frame never reuses datasets built the old way (2: the solid's frame)."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +79,11 @@ class DatasetSpec:
         return tuple(sorted(self.families or FAMILIES))
 
     def key(self) -> str:
-        """A content key of the spec (the dataset cache's file name)."""
-        body = json.dumps({**asdict(self), "families": self.resolved_families()}, sort_keys=True)
+        """A content key of the spec and of how parts are described (the cache's name)."""
+        body = json.dumps(
+            {**asdict(self), "families": self.resolved_families(), "format": DATASET_FORMAT},
+            sort_keys=True,
+        )
         return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -200,9 +209,10 @@ def _build_one(job: _Job) -> _Built:
         except Exception:  # any kernel failure: count it and draw again
             failures += 1
             continue
+        centre, axes = mesh_frame(posed, mesh.triangles)
         clouds = np.stack(
             [
-                canonical_points(sample_surface(posed, mesh.triangles, job.points, rng))
+                in_frame(sample_surface(posed, mesh.triangles, job.points, rng), centre, axes)
                 for _ in range(job.clouds)
             ]
         ).astype(np.float32)

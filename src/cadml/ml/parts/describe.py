@@ -23,7 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from cadml.ml.parts.features import part_features
-from cadml.ml.parts.pointcloud import POINTS, canonical_points, sample_surface
+from cadml.ml.parts.frame import mesh_frame
+from cadml.ml.parts.pointcloud import POINTS, in_frame, sample_surface
 
 __all__ = ["PartInputs", "describe_mesh"]
 
@@ -53,5 +54,6 @@ def describe_mesh(
     t = np.asarray(triangles, dtype=np.int64)
     rng = np.random.default_rng(seed)
     features = part_features(v, t, rng)
-    cloud = canonical_points(sample_surface(v, t, points, rng)).astype(np.float32)
+    centre, axes = mesh_frame(v, t)
+    cloud = in_frame(sample_surface(v, t, points, rng), centre, axes).astype(np.float32)
     return PartInputs(features, cloud)

@@ -1,9 +1,12 @@
 """A pose-invariant geometric feature vector of a closed triangle mesh, for the part MLP.
 
 Every feature is unchanged by a rigid motion of the part, so a classifier trained on them
-needs no pose augmentation. Most are also scale-free ratios; the size enters through three
-logarithms. The mesh may be a tessellated B-rep or an uploaded STL: nothing needs the
-B-rep, so uploads and generated designs are described the same way.
+needs no pose augmentation. Extents and aligned areas are measured in the solid's canonical
+frame (:mod:`.frame`: principal axes of inertia, ties of symmetric parts broken by their
+faces), so they depend neither on the pose nor on where the tessellation put vertices. Most
+are also scale-free ratios; the size enters through three logarithms. The mesh may be a
+tessellated B-rep or an uploaded STL: nothing needs the B-rep, so uploads and generated
+designs are described the same way.
 
 =====  ===================  ==========================================================
 index  name                 meaning
@@ -47,7 +50,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull
 
-from cadml.ml.parts.pointcloud import principal_frame, sample_surface
+from cadml.ml.parts.frame import mesh_frame
+from cadml.ml.parts.pointcloud import sample_surface
 from cadml.physics.polyhedral import mesh_integrals
 
 __all__ = ["FEATURE_NAMES", "part_features"]
@@ -114,7 +118,7 @@ def part_features(
     if not volume > 0.0:
         raise ValueError("the mesh encloses no volume (open or inverted)")
     moments = np.sort(np.linalg.eigvalsh(inertia))
-    _, axes = principal_frame(points)
+    _, axes = mesh_frame(points, faces)
     turned = points @ axes.T
     extents = np.sort(turned.max(axis=0) - turned.min(axis=0))[::-1]
     hull = ConvexHull(points)

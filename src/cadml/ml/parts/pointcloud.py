@@ -1,12 +1,14 @@
 """Surface point clouds of parts, in a canonical frame, for PointNet.
 
-:func:`sample_surface` draws points uniformly by area on a triangle mesh.
-:func:`canonical_points` moves a cloud into its own frame: centred on its mean, turned
-onto its principal axes (largest spread first), each axis pointed so the cloud's third
-moment along it is positive, and scaled into the unit ball. The same part in any pose
-then gives (nearly) the same cloud, so the network does not have to learn rotations;
-the sign rule is ambiguous for symmetric parts, which training covers with random axis
-flips (:func:`augment`).
+:func:`sample_surface` draws points uniformly by area on a triangle mesh. :func:`in_frame`
+moves a cloud into a given frame (the classifier uses the solid's frame,
+:func:`~.frame.mesh_frame`, which does not depend on the sampled points);
+:func:`canonical_points`, for a bare cloud without its mesh, moves it into its own frame:
+centred on its mean, turned onto its principal axes (largest spread first), each axis
+pointed so the cloud's third moment along it is positive, and scaled into the unit ball. The
+same part in any pose then gives (nearly) the same cloud, so the network does not have to
+learn rotations; the sign rule is ambiguous for symmetric parts, which training covers with
+random axis flips (:func:`augment`).
 
 Examples:
     >>> import numpy as np
@@ -25,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["POINTS", "augment", "canonical_points", "sample_surface"]
+__all__ = ["POINTS", "augment", "canonical_points", "in_frame", "sample_surface"]
 
 POINTS = 1024
 """Points per cloud the classifier is trained and served with."""
@@ -102,6 +104,23 @@ def canonical_points(points: npt.ArrayLike) -> FloatArray:
     cloud = np.asarray(points, dtype=np.float64)
     centre, axes = principal_frame(cloud)
     turned = (cloud - centre) @ axes.T
+    radius = float(np.linalg.norm(turned, axis=1).max())
+    return turned / radius if radius > 0.0 else turned
+
+
+def in_frame(points: npt.ArrayLike, centre: FloatArray, axes: FloatArray) -> FloatArray:
+    """A cloud in a given frame (e.g. the solid's, :func:`~.frame.mesh_frame`), scaled
+    into the unit ball.
+
+    Args:
+        points: ``(n, 3)`` points.
+        centre: ``(3,)`` the frame's origin.
+        axes: ``(3, 3)`` its unit axes as rows.
+
+    Returns:
+        ``(n, 3)``: coordinates along the axes, farthest point at distance 1.
+    """
+    turned = (np.asarray(points, dtype=np.float64) - centre) @ np.asarray(axes).T
     radius = float(np.linalg.norm(turned, axis=1).max())
     return turned / radius if radius > 0.0 else turned
 

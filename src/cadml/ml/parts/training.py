@@ -142,9 +142,9 @@ def _fit(
 
 
 def _shuffled(count: int, batch: int, rng: np.random.Generator) -> list[npt.NDArray[np.int64]]:
+    # PointNet's batch norm normalises over the points too, so even a batch of one trains
     order = rng.permutation(count)
-    # drop a last batch of one: batch norm cannot train on a single sample
-    return [order[i : i + batch] for i in range(0, count, batch) if len(order[i : i + batch]) > 1]
+    return [order[i : i + batch] for i in range(0, count, batch)]
 
 
 def train_mlp(
