@@ -20,7 +20,7 @@ from cadml.db.base import utc_now
 from cadml.db.models import ModelAlias, ModelVersion, RegisteredModel
 from cadml.db.records import ModelAliasRecord, ModelRecord, ModelVersionRecord
 from cadml.db.transaction import read_session, write_session
-from cadml.errors import ConflictError, NotFoundError
+from cadml.errors import ConflictError, NotFoundError, ValidationError
 
 __all__ = ["ModelRegistryRepository", "NewVersion"]
 
@@ -95,8 +95,15 @@ class ModelRegistryRepository:
                     session.add(row)
                     session.flush()
                     return ModelVersionRecord.from_row(row)
-            except IntegrityError:
-                continue  # another writer took the number (PostgreSQL): take the next
+            except IntegrityError as exc:
+                message = str(exc.orig).lower()
+                if "unique" not in message and "duplicate" not in message:
+                    raise ValidationError(
+                        "VALIDATION_INVALID_VALUE",
+                        details={"field": "model version", "reason": str(exc.orig)[:200]},
+                    ) from exc
+                # another writer took the number, or created the model first: try again
+                continue
         raise ConflictError(
             "IDEMPOTENCY_CONFLICT", details={"reason": f"could not number a version of {name}"}
         )
@@ -212,7 +219,8 @@ class ModelRegistryRepository:
 
         Raises:
             NotFoundError: ``ML_MODEL_NOT_FOUND`` for an unknown alias.
-            ConflictError: ``ML_MODEL_NO_ROLLBACK`` when it never moved.
+            ConflictError: ``ML_MODEL_NO_ROLLBACK`` when it never moved;
+                ``ML_MODEL_DEPRECATED`` when the earlier version was deprecated since.
         """
         with write_session(self._sessions) as session:
             row = session.get(ModelAlias, (name, alias))
@@ -220,6 +228,11 @@ class ModelRegistryRepository:
                 raise _missing(name, f"alias '{alias}'")
             if row.previous_version is None:
                 raise ConflictError("ML_MODEL_NO_ROLLBACK", details={"name": name, "alias": alias})
+            if self._row(session, name, row.previous_version).deprecated:
+                raise ConflictError(
+                    "ML_MODEL_DEPRECATED",
+                    details={"name": name, "version": row.previous_version, "alias": alias},
+                )
             row.version, row.previous_version = row.previous_version, row.version
             row.updated_at = utc_now()
             session.flush()

@@ -12,9 +12,11 @@ How outputs become predictions:
 
 * a label output next to a probability output (scikit-learn classifiers): the label,
   with the largest probability as the confidence;
-* a 2-D float output of a classification model (logits or probabilities): the arg-max
-  class (its name when the version's metadata lists ``classes``), with its softmax
-  probability (the row itself when it already sums to 1);
+* a 2-D float output of a classification model: the arg-max class (its name when the
+  version's metadata lists ``classes``) with its probability: the row itself when the
+  output is named as probabilities, or is not named as logits and every row is already a
+  distribution; else the softmax of the logits (a single logit column is a binary
+  classifier: its sigmoid is the second class's probability);
 * anything else: the first output's values per sample, without a confidence.
 
 Every request is recorded by the version's :class:`~cadml.ml.monitoring.ModelMonitor`
@@ -71,9 +73,20 @@ def _bad(name: str, input_name: str, reason: str) -> ValidationError:
     )
 
 
-def _softmax(rows: np.ndarray) -> np.ndarray:
-    if np.all(rows >= 0.0) and np.allclose(rows.sum(axis=1), 1.0, atol=1e-4):
+def _class_shares(rows: np.ndarray, output_name: str) -> np.ndarray:
+    """Class probabilities of a classification output.
+
+    As given when the output is named as probabilities, or when it is not named as logits
+    and every row is already a distribution (non-negative, summing to 1); else the softmax
+    of the logits (the sigmoid of a single logit column, read as the second class's
+    probability)."""
+    name = output_name.lower()
+    is_distribution = bool(np.all(rows >= 0.0) and np.allclose(rows.sum(axis=1), 1.0, atol=1e-4))
+    if "prob" in name or ("logit" not in name and rows.shape[1] > 1 and is_distribution):
         return rows
+    if rows.shape[1] == 1:
+        positive = 1.0 / (1.0 + np.exp(-rows[:, 0]))
+        return np.column_stack([1.0 - positive, positive])
     shifted = np.exp(rows - rows.max(axis=1, keepdims=True))
     return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))
 
@@ -98,7 +111,9 @@ class InferenceService:
         self._lock = threading.Lock()
         self._jobs: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._pool: ThreadPoolExecutor | None = None
-        self._resolved: dict[tuple[str, str], tuple[float, int, _Loaded]] = {}
+        # reference -> (when, registry generation, resolved version); never a session, so
+        # the LRU cache alone bounds the loaded sessions
+        self._resolved: dict[tuple[str, str], tuple[float, int, int]] = {}
 
     # -- loading -------------------------------------------------------------------------
     def _monitor(self, record: ModelVersionRecord) -> ModelMonitor:
@@ -117,10 +132,14 @@ class InferenceService:
         generation = self.registry.generation
         hit = self._resolved.get(key_ref)
         if hit is not None and now - hit[0] < RESOLVE_TTL_S and hit[1] == generation:
-            return hit[2]
+            with self._lock:
+                cached = self._cache.get((name, hit[2]))
+                if cached is not None:
+                    self._cache.move_to_end((name, hit[2]))
+                    return cached
         loaded = self._open(name, ref)
         with self._lock:
-            self._resolved[key_ref] = (now, generation, loaded)
+            self._resolved[key_ref] = (now, generation, loaded.record.version)
             if len(self._resolved) > 16 * CACHE_SIZE:
                 self._resolved.clear()
         return loaded
@@ -217,12 +236,24 @@ class InferenceService:
         first = by_name[names[0]]
         if loaded.task == "classification" and first.ndim == 2 and first.dtype.kind == "f":
             classes = loaded.record.meta.get("classes")
-            shares = _softmax(first.astype(np.float64))
+            shares = _class_shares(first.astype(np.float64), names[0])
             best = shares.argmax(axis=1)
             named = [classes[i] if classes else int(i) for i in best]
             return named, shares.max(axis=1).round(6).tolist()
         rows = first.reshape(first.shape[0], -1)
         return (rows[:, 0].tolist() if rows.shape[1] == 1 else rows.tolist()), None
+
+    def samples(self, name: str, inputs: Any, ref: str | int | None = None) -> int:
+        """How many samples ``inputs`` holds, read against the model's input rank (one
+        sample has one axis fewer than the schema), without converting them."""
+        record = self._load(name, ref).record
+        first = next(iter(inputs.values()), []) if isinstance(inputs, dict) else inputs
+        spec = record.input_schema[0] if record.input_schema else {"shape": []}
+        depth, probe = 0, first
+        while isinstance(probe, list) and probe:
+            depth, probe = depth + 1, probe[0]
+        rank = len(spec["shape"] or [])
+        return len(first) if isinstance(first, list) and depth >= rank else 1
 
     # -- serving -----------------------------------------------------------------------------
     def predict(
@@ -289,6 +320,7 @@ class InferenceService:
         record = self.registry.resolve(name, ref)
         job_id = uuid.uuid4().hex
         job = {"id": job_id, "model": name, "version": record.version, "status": "queued"}
+        answer = dict(job)  # the worker thread changes ``job`` from now on
         with self._lock:
             self._jobs[job_id] = job
             while len(self._jobs) > _JOBS_KEPT:
@@ -296,7 +328,7 @@ class InferenceService:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="inference-job")
         self._pool.submit(self._run_job, job, name, inputs, record.version)
-        return dict(job)
+        return answer
 
     def _run_job(self, job: dict[str, Any], name: str, inputs: Any, version: int) -> None:
         job["status"] = "running"

@@ -215,7 +215,9 @@ class ModelRegistry:
                 alias = self.repository.alias(name, DEFAULT_ALIAS)
             except NotFoundError:
                 return self.repository.latest(name)
-            return self.repository.version(name, alias.version)
+            champion = self.repository.version(name, alias.version)
+            # a champion deprecated since it was named is skipped, like any deprecated one
+            return self.repository.latest(name) if champion.deprecated else champion
         if isinstance(ref, int) or str(ref).isdigit():
             return self.repository.version(name, int(ref))
         return self.repository.version(name, self.repository.alias(name, str(ref)).version)

@@ -28,11 +28,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 MAX_PART_BYTES = 200 * 1024 * 1024
 
 
-def _batch_size(inputs: Any) -> int:
-    first = next(iter(inputs.values()), []) if isinstance(inputs, dict) else inputs
-    return len(first) if isinstance(first, list) else 1
-
-
 @router.post(
     "/classify",
     responses=_ERRORS,
@@ -100,7 +95,8 @@ async def infer(
 ) -> dict[str, Any]:
     """Predictions, confidences (where the model gives them), latency and the version
     that answered. The loaded model stays cached in memory."""
-    if run_async or _batch_size(inputs) > SYNC_LIMIT:
+    large = await asyncio.to_thread(runtime.inference.samples, model, inputs, version)
+    if run_async or large > SYNC_LIMIT:
         response.status_code = status.HTTP_202_ACCEPTED
         job = await asyncio.to_thread(runtime.inference.submit, model, inputs, version)
         return {**job, "poll": f"/api/v1/inference/jobs/{job['id']}"}

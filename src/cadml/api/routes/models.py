@@ -8,6 +8,7 @@ pickle or TorchScript file only in the sandbox process), which takes a second or
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from typing import Annotated, Any
 
@@ -85,7 +86,8 @@ def download(
         bool, Query(description="The ONNX file the platform serves instead of the upload")
     ] = False,
 ) -> Response:
-    """The file's bytes; headers name the version and its sha256. Counts a download."""
+    """The file's bytes; headers name the version and the sha256 of the body sent (the
+    ONNX conversion's with ``serving``). Counts a download."""
     data, filename, record = runtime.models.download(name, version, serving=serving)
     return Response(
         data,
@@ -93,7 +95,7 @@ def download(
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "X-Model-Version": str(record.version),
-            "X-Model-Sha256": record.sha256,
+            "X-Model-Sha256": record.sha256 if not serving else hashlib.sha256(data).hexdigest(),
         },
     )
 

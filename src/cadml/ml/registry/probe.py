@@ -146,9 +146,23 @@ def _tflite(model_path: Path) -> dict[str, Any]:
     return {"framework": "tflite", "inputs": inputs, "outputs": outputs, "parity": {}}
 
 
+def _apply_limits(limits: dict[str, int]) -> None:
+    """Put this process under the sandbox's limits (before the upload is read)."""
+    import resource
+
+    cpu = int(limits["cpu_s"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    memory = int(limits["memory_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    size = int(limits["file_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+
 def probe(directory: Path) -> dict[str, Any]:
     """Run the request in ``directory`` and return what it learnt."""
     request = json.loads((directory / "request.json").read_text())
+    if "limits" in request:
+        _apply_limits(request["limits"])
     model_path, out = directory / "model.bin", directory / "serving.onnx"
     if request["format"] == "sklearn":
         return _sklearn(model_path, out)

@@ -1,22 +1,23 @@
 """Running an untrusted model file's test inference in a limited child process.
 
 The child is a fresh interpreter (``python -I``: no user site, no environment paths)
-started in an empty temporary directory with a minimal environment, in its own session,
-under resource limits: CPU seconds (``RLIMIT_CPU``), address space (``RLIMIT_AS``) and
-file size (``RLIMIT_FSIZE``). ``RLIMIT_CPU`` does not stop a process that sleeps, so the
-parent also kills the whole process group after a wall-clock limit (PITFALLS).
+started in an empty temporary directory with a minimal environment, in its own session.
+Before it reads the upload it puts itself under resource limits: CPU seconds
+(``RLIMIT_CPU``), address space (``RLIMIT_AS``) and file size (``RLIMIT_FSIZE``). (Setting
+them in the child, not in a ``preexec_fn``, keeps ``fork`` safe in the threaded server.)
+``RLIMIT_CPU`` does not stop a process that sleeps, so the parent also kills the whole
+process group after a wall-clock limit (PITFALLS).
 
 This is a containment of accidents and of casual abuse, not a security boundary against
 a determined attacker: there is no seccomp filter or network namespace yet, so a
 malicious pickle can still open sockets or read files the server's user can read. Only
-users with the ``ml:write`` scope can upload models.
+users with the ``models:write`` scope can upload models.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -60,14 +61,6 @@ class ProbeResult:
     serving_onnx: bytes | None
 
 
-def _limit(limits: ProbeLimits) -> None:  # pragma: no cover - runs in the child
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s))
-    memory = limits.memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    size = limits.file_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-
-
 def _invalid(fmt: str, reason: str) -> ValidationError:
     return ValidationError("ML_MODEL_INVALID_FILE", details={"format": fmt, "reason": reason})
 
@@ -95,7 +88,17 @@ def run_probe(
         directory = Path(tmp)
         (directory / "model.bin").write_bytes(data)
         (directory / "request.json").write_text(
-            json.dumps({"format": fmt, "input_shape": input_shape})
+            json.dumps(
+                {
+                    "format": fmt,
+                    "input_shape": input_shape,
+                    "limits": {
+                        "cpu_s": limits.cpu_s,
+                        "memory_mb": limits.memory_mb,
+                        "file_mb": limits.file_mb,
+                    },
+                }
+            )
         )
         env = {
             "PATH": "/usr/bin:/bin",
@@ -111,7 +114,6 @@ def run_probe(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,
-            preexec_fn=lambda: _limit(limits),  # the limits must apply before exec
         )
         try:
             _, stderr = process.communicate(timeout=limits.wall_s)
