@@ -234,6 +234,9 @@ _BY_PREFIX: tuple[tuple[str, type[CadmlError]], ...] = (
     ("ML_MODEL_NOT_FOUND", NotFoundError),
     ("ML_MODEL_NO_ROLLBACK", ConflictError),
     ("ML_MODEL_DEPRECATED", ConflictError),
+    ("ML_ANOMALY_UNKNOWN_DEVICE", NotFoundError),
+    ("ML_ANOMALY_NOT_FOUND", NotFoundError),
+    ("ML_ANOMALY_NAME_EXISTS", ConflictError),
     ("ML_EXPORT_FAILED", CadmlError),
     ("ML_", ValidationError),
 )

@@ -253,6 +253,20 @@ def _build_mqtt(settings: Settings, pipeline: IngestPipeline) -> Any:
     )
 
 
+def _attach_anomaly_monitors(settings: Settings, pipeline: IngestPipeline) -> None:
+    """Score live frames with every trained anomaly detector under ``<data_dir>/ml/anomaly``
+    (``cadml ml anomaly train``); their alerts go back into the pipeline, so they are
+    stored and reach the live WebSocket. Detectors are loaded once, at start."""
+    root = settings.data_dir / "ml" / "anomaly"
+    if not root.is_dir() or not any(root.iterdir()):
+        return  # nothing trained: do not import the ML stack
+    from cadml.services.ml_anomaly import AnomalyModels, attach_monitors
+
+    monitors = AnomalyModels(root).monitors()
+    if monitors:
+        attach_monitors(pipeline, monitors)
+
+
 def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     """Build the runtime: migrate the database, then wire adapters and services.
 
@@ -288,6 +302,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
 
     timeseries = build_timeseries_store(settings)
     pipeline = build_twin_pipeline(settings, timeseries)
+    _attach_anomaly_monitors(settings, pipeline)
     twin = TwinService(
         timeseries,
         pipeline,

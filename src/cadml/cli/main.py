@@ -26,6 +26,7 @@ from cadml.cli import (
     ingest,
     jobs,
     ml,
+    ml_anomaly,
     ml_classifier,
     physics,
     server,
@@ -61,6 +62,7 @@ cli.add_command(simulate.simulate)
 cli.add_command(ml.ml)
 ml.ml.add_command(ml_classifier.train_classifier)
 ml.ml.add_command(ml_classifier.export)
+ml.ml.add_command(ml_anomaly.anomaly)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from cadml.error_catalog import (
     families_rotary,
     families_standard,
     ml,
+    ml_anomaly,
     ml_models,
     physics_collision,
     physics_mass,
@@ -46,6 +47,7 @@ _DOMAINS = (
     twin_devices,
     ml,
     ml_models,
+    ml_anomaly,
 )
 
 

@@ -1,11 +1,12 @@
 """torch models to ONNX: the torch.export-based exporter first, the legacy one if it fails.
 
-The new exporter (``dynamo=True``, with onnxscript) writes opset 18+ graphs and folds batch
-norm into the convolutions; it is what torch develops. It has failed on some models here
-(PointNet++ with a dynamic batch: see PITFALLS), so a failure falls back to the legacy
-TorchScript exporter, and the result says which one wrote the file. Either way the batch
-axis stays dynamic, the model is exported in eval mode, and the file is written under a
-temporary name and renamed, so a failed export leaves nothing behind.
+The new exporter (``dynamo=True``, with onnxscript) writes opset 18+ graphs and folds
+batch norm into the convolutions; it is what torch develops. It has failed on some models
+here (PointNet++ with a dynamic batch: see PITFALLS) or, worse, fixed the batch axis to
+the example's size without an error (an LSTM), so a failure or a fixed batch axis falls
+back to the legacy TorchScript exporter, and the result says which one wrote the file.
+Either way the batch axis stays dynamic, the model is exported in eval mode, and the file
+is written under a temporary name and renamed, so a failed export leaves nothing behind.
 
 Examples:
     >>> import tempfile, torch
@@ -78,6 +79,21 @@ def _dynamo(model: torch.nn.Module, sample: torch.Tensor, path: Path, name: str,
         if program is None:
             raise RuntimeError("the exporter returned no program")
         program.save(str(path), external_data=False)
+    _check_dynamic_batch(path)
+
+
+def _check_dynamic_batch(path: Path) -> None:
+    """Refuse a file whose first input has a fixed batch axis.
+
+    The new exporter has been seen to specialise the batch to the example's size (an LSTM
+    exported from one window kept batch 1) without an error; the legacy one is tried then.
+    """
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    dims = graph.input[0].type.tensor_type.shape.dim
+    if dims and dims[0].HasField("dim_value"):
+        raise RuntimeError(f"the batch axis was fixed to {dims[0].dim_value}")
 
 
 def _first_argument(model: torch.nn.Module) -> str:

@@ -19,7 +19,7 @@ from cad_ml_edge.wire import TelemetryFrame
 
 __all__ = ["EVENT_KINDS", "AlertEvent"]
 
-EVENT_KINDS = ("threshold", "window", "rate", "geofence_enter", "geofence_exit")
+EVENT_KINDS = ("threshold", "window", "rate", "geofence_enter", "geofence_exit", "anomaly")
 _STATUS_KEYS = ("rule_id", "severity", "kind", "value", "message")
 
 
