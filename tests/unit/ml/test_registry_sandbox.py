@@ -192,3 +192,15 @@ def test_a_busy_load_is_killed_at_the_cpu_limit() -> None:
     assert reason.startswith("the sandbox process died (exit -9)") or "(exit -24)" in reason
     assert child_cpu >= 0.95 * CPU_LIMITS.cpu_s  # it spun up to the limit ...
     assert elapsed < CPU_LIMITS.wall_s / 2  # ... and the wall clock did not end it
+
+
+def test_a_histogram_gradient_boosting_pickle_converts_with_parity() -> None:
+    # skl2onnx 1.20 needs the missing-value-flag workaround for these trees
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    x = np.random.default_rng(4).normal(size=(300, 5))
+    model = HistGradientBoostingRegressor(max_iter=30, random_state=0).fit(x, x[:, 0] ** 2)
+    result = run_probe(pickle.dumps(model), "sklearn", None)
+    assert result.facts["estimator"] == "HistGradientBoostingRegressor"
+    assert result.facts["parity"]["max_abs_diff"] < 1e-4
+    assert result.serving_onnx

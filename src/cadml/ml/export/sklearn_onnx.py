@@ -11,6 +11,13 @@ the single-sample latency on one thread.
 INT8 does not apply: onnxruntime's quantiser has no integer kernels for tree ensembles
 (``TreeEnsembleRegressor``/``Classifier``), and they are not matrix products anyway.
 
+Workaround: skl2onnx 1.20 writes the ``nodes_missing_value_tracks_true`` flags of
+scikit-learn's histogram gradient boosting as booleans, and onnx 1.2x refuses booleans in
+an ``ints`` attribute ("Expected an int, got a boolean"). :func:`convert` turns the flags
+into 0/1 while it converts (a patch of skl2onnx's ``tree_ensemble.add_node``, in place only
+during the call and under a lock); the exported trees are checked against scikit-learn by
+:func:`check_sklearn_export` like any other.
+
 Examples:
     >>> import numpy as np, tempfile
     >>> from pathlib import Path
@@ -27,6 +34,9 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +45,52 @@ import numpy.typing as npt
 
 from cadml.errors import CadmlError
 
-__all__ = ["ML_OPSETS", "check_sklearn_export", "export_sklearn"]
+__all__ = ["ML_OPSETS", "check_sklearn_export", "convert", "export_sklearn"]
 
 ML_OPSETS = {"": 17, "ai.onnx.ml": 3}
 """Opsets of the exported graphs."""
+
+
+_PATCH_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _integer_missing_value_flags() -> Iterator[None]:
+    """skl2onnx's tree builder with its missing-value flags passed as 0/1 integers."""
+    import skl2onnx.common.tree_ensemble as tree_ensemble
+
+    original = tree_ensemble.add_node
+
+    def add_node(*args: Any, **kwargs: Any) -> Any:
+        if "nodes_missing_value_tracks_true" in kwargs:
+            kwargs["nodes_missing_value_tracks_true"] = int(
+                kwargs["nodes_missing_value_tracks_true"]
+            )
+        return original(*args, **kwargs)
+
+    with _PATCH_LOCK:
+        tree_ensemble.add_node = add_node
+        try:
+            yield
+        finally:
+            tree_ensemble.add_node = original
+
+
+def convert(model: Any, features: int) -> Any:
+    """The ONNX ``ModelProto`` of a fitted estimator with ``features`` float inputs (input
+    ``input``; a classifier's probabilities as a plain tensor)."""
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import FloatTensorType
+    from sklearn.base import is_classifier
+
+    options = {id(model): {"zipmap": False}} if is_classifier(model) else None
+    with _integer_missing_value_flags():
+        return convert_sklearn(
+            model,
+            initial_types=[("input", FloatTensorType([None, features]))],
+            target_opset=ML_OPSETS,
+            options=options,
+        )
 
 
 def export_sklearn(model: Any, features: int, path: Path) -> None:
@@ -47,18 +99,8 @@ def export_sklearn(model: Any, features: int, path: Path) -> None:
     Raises:
         CadmlError: ``ML_EXPORT_FAILED`` when skl2onnx cannot convert it.
     """
-    from skl2onnx import convert_sklearn
-    from skl2onnx.common.data_types import FloatTensorType
-    from sklearn.base import is_classifier
-
-    options = {id(model): {"zipmap": False}} if is_classifier(model) else None
     try:
-        graph = convert_sklearn(
-            model,
-            initial_types=[("input", FloatTensorType([None, features]))],
-            target_opset=ML_OPSETS,
-            options=options,
-        )
+        graph = convert(model, features)
     except Exception as exc:
         raise CadmlError(
             "ML_EXPORT_FAILED",

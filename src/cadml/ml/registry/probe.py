@@ -35,9 +35,7 @@ def _ort_outputs(path: Path, name: str, x: np.ndarray) -> list[np.ndarray]:
 
 
 def _sklearn(model_path: Path, out: Path) -> dict[str, Any]:
-    from skl2onnx import convert_sklearn
-    from skl2onnx.common.data_types import FloatTensorType
-    from sklearn.base import is_classifier
+    from cadml.ml.export.sklearn_onnx import convert
 
     with model_path.open("rb") as handle:
         model = pickle.load(handle)  # unpickling runs code: this is the sandbox
@@ -46,14 +44,7 @@ def _sklearn(model_path: Path, out: Path) -> dict[str, Any]:
     n = int(model.n_features_in_)
     x = np.random.default_rng(0).normal(size=(4, n)).astype(np.float32)
     predicted = np.asarray(model.predict(x))
-    options = {id(model): {"zipmap": False}} if is_classifier(model) else None
-    onnx_model = convert_sklearn(
-        model,
-        initial_types=[("input", FloatTensorType([None, n]))],
-        target_opset={"": 17, "ai.onnx.ml": 3},
-        options=options,
-    )
-    out.write_bytes(onnx_model.SerializeToString())
+    out.write_bytes(convert(model, n).SerializeToString())
     onnx_first = _ort_outputs(out, "input", x)[0].reshape(predicted.shape)
     parity: dict[str, float | bool]
     if predicted.dtype.kind in "iubOU":
