@@ -42,7 +42,7 @@ import numpy as np
 from cadml.errors import ValidationError
 from cadml.ml.anomaly.base import BaseDetector, check_matrix, check_option
 
-__all__ = ["IqrDetector", "ZScoreDetector", "distance_score"]
+__all__ = ["IqrDetector", "ZScoreDetector", "distance_score", "spread_distance"]
 
 _STATE_VERSION = 1
 
@@ -60,8 +60,13 @@ def distance_score(distance: np.ndarray, scale: float) -> np.ndarray:
     return out
 
 
-def _spread_distance(deviation: np.ndarray, spread: np.ndarray) -> np.ndarray:
-    """``deviation / spread`` per field; zero spread: 0 without deviation, else ``inf``."""
+def spread_distance(deviation: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    """``deviation / spread`` per field; zero spread: 0 without deviation, else ``inf``.
+
+    Examples:
+        >>> spread_distance(np.array([[2.0, 0.0, 1.0]]), np.array([4.0, 0.0, 0.0])).tolist()
+        [[0.5, 0.0, inf]]
+    """
     out = np.zeros_like(deviation)
     positive = spread > 0.0
     np.divide(deviation, spread, out=out, where=np.broadcast_to(positive, deviation.shape))
@@ -121,10 +126,10 @@ class ZScoreDetector(BaseDetector):
         """``|x - mu| / sigma`` per row and field, shape ``(n, d)``."""
         self._require_fitted()
         matrix = check_matrix(X, self.n_features)
-        return _spread_distance(np.abs(matrix - self.mean), self.std)
+        return spread_distance(np.abs(matrix - self.mean), self.std)
 
     def _score(self, X: np.ndarray) -> np.ndarray:
-        z = _spread_distance(np.abs(X - self.mean), self.std).max(axis=1)
+        z = spread_distance(np.abs(X - self.mean), self.std).max(axis=1)
         return distance_score(z, 3.0)
 
     def to_dict(self) -> dict[str, Any]:
@@ -186,7 +191,7 @@ class IqrDetector(BaseDetector):
 
     def _score(self, X: np.ndarray) -> np.ndarray:
         outside = np.maximum(np.maximum(self.q1 - X, X - self.q3), 0.0)
-        d = _spread_distance(outside, self.q3 - self.q1).max(axis=1)
+        d = spread_distance(outside, self.q3 - self.q1).max(axis=1)
         return distance_score(d, self.k)
 
     def to_dict(self) -> dict[str, Any]:

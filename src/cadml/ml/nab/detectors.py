@@ -39,6 +39,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from cadml.errors import ConfigurationError, ValidationError
+from cadml.ml.anomaly.statistical import distance_score, spread_distance
 from cadml.ml.nab.sweep import DEFAULT_PROBATION_PERCENT, probationary_length
 
 __all__ = [
@@ -78,23 +79,6 @@ def _check_window(window: int, min_periods: int) -> None:
         )
 
 
-def _ratio(distance: np.ndarray, scale: float) -> np.ndarray:
-    """``d / (d + scale)`` with ``inf -> 1``: a monotone map of ``[0, inf]`` onto ``[0, 1]``."""
-    out = np.ones_like(distance)
-    finite = np.isfinite(distance)
-    out[finite] = distance[finite] / (distance[finite] + scale)
-    return out
-
-
-def _spread_distance(deviation: np.ndarray, spread: np.ndarray) -> np.ndarray:
-    """``deviation / spread``; zero spread gives 0 for no deviation and ``inf`` otherwise."""
-    out = np.zeros_like(deviation)
-    positive = spread > 0.0
-    out[positive] = deviation[positive] / spread[positive]
-    out[~positive & (deviation > 0.0)] = np.inf
-    return out
-
-
 def zscore_detector(window: int = 500, min_periods: int = 10) -> Detector:
     """A causal rolling z-score detector (see the module docstring).
 
@@ -122,8 +106,8 @@ def zscore_detector(window: int = 500, min_periods: int = 10) -> Detector:
         total_sq = s2[index[ready]] - s2[start[ready]]
         mean = total / count[ready]
         variance = np.maximum(total_sq / count[ready] - mean * mean, 0.0)
-        z = _spread_distance(np.abs(centred[ready] - mean), np.sqrt(variance))
-        scores[ready] = _ratio(z, 3.0)
+        z = spread_distance(np.abs(centred[ready] - mean), np.sqrt(variance))
+        scores[ready] = distance_score(z, 3.0)
         return scores
 
     return detect
@@ -154,8 +138,8 @@ def iqr_detector(window: int = 500, min_periods: int = 10) -> Detector:
         scores = np.zeros(n)
         ready = ~np.isnan(q1)
         deviation = np.maximum(np.maximum(q1[ready] - x[ready], x[ready] - q3[ready]), 0.0)
-        distance = _spread_distance(deviation, q3[ready] - q1[ready])
-        scores[ready] = _ratio(distance, 1.5)
+        distance = spread_distance(deviation, q3[ready] - q1[ready])
+        scores[ready] = distance_score(distance, 1.5)
         return scores
 
     return detect
