@@ -13,17 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
-
-CADML = [sys.executable, "-m", "cadml"]
+from live_server import CADML, live_server
 
 pytestmark = pytest.mark.slow
 download = pytest.importorskip("cad_ml_edge.inference.download")
@@ -72,32 +67,8 @@ def platform(tmp_path: Path, free_tcp_port):
         timeout=120,
         check=True,
     ).stdout.strip()
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen([*CADML, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    client = httpx.Client(
-        base_url=f"http://127.0.0.1:{port}",
-        headers={"Authorization": f"Bearer {key}"},
-        timeout=60,
-    )
-    deadline = time.monotonic() + 180
-    while True:
-        assert proc.poll() is None, (tmp_path / "server.log").read_text()
-        try:
-            if client.get("/api/v1/health").status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "server did not become ready"
-        time.sleep(0.2)
-    yield client, key, port
-    client.close()
-    proc.send_signal(signal.SIGINT)
-    try:
-        assert proc.wait(timeout=60) == 0, (tmp_path / "server.log").read_text()[-3000:]
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        log.close()
+    with live_server(env, tmp_path / "server.log", port, key) as client:
+        yield client, key, port
 
 
 def test_edge_sdk_runs_the_registered_model_with_the_platforms_outputs(

@@ -12,14 +12,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from live_server import CADML, live_server
 
-CADML = [sys.executable, "-m", "cadml"]
 PRISM = {
     "family": "prism_with_hole",
     "params": {
@@ -62,29 +61,15 @@ def server(tmp_path: Path, free_tcp_port):
         timeout=120,
     ).stdout.strip()
     assert key.startswith("cadml_") and "\n" not in key
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen([*CADML, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30)
-    deadline = time.monotonic() + 180
-    while True:
-        assert proc.poll() is None, (tmp_path / "server.log").read_text()
-        try:
-            if client.get("/api/v1/health").json()["workers"]["ready"] == 1:
-                break
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "server did not become ready"
-        time.sleep(0.2)
-    yield client, env, tmp_path
-    client.close()
-    proc.send_signal(signal.SIGINT)
-    try:
-        assert proc.wait(timeout=30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        log.close()
+    with live_server(
+        env,
+        tmp_path / "server.log",
+        port,
+        key,
+        ready=lambda body: body["workers"]["ready"] == 1,
+        stop_timeout=30,
+    ) as client:
+        yield client, env, tmp_path
 
 
 def _wait(client: httpx.Client, job_id: str, timeout: float = 60) -> dict:

@@ -7,17 +7,14 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
+from live_server import CADML, live_server
 from polling import wait_for
 
-CADML = [sys.executable, "-m", "cadml"]
 MQTT_URL = os.environ.get("CADML_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
 
 pytestmark = pytest.mark.slow
@@ -66,32 +63,8 @@ def server(tmp_path: Path, free_tcp_port, mosquitto_url: str):
     reader = _run(
         ["admin", "create-api-key", "--name", "e2e", "--scopes", "twin:read"], env
     ).strip()
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen([*CADML, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    client = httpx.Client(
-        base_url=f"http://127.0.0.1:{port}",
-        headers={"Authorization": f"Bearer {reader}"},
-        timeout=30,
-    )
-    deadline = time.monotonic() + 180
-    while True:
-        assert proc.poll() is None, (tmp_path / "server.log").read_text()
-        try:
-            if client.get("/api/v1/health").status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "server did not become ready"
-        time.sleep(0.2)
-    yield client, env, json.loads(keys.read_text()), prefix, port
-    client.close()
-    proc.send_signal(signal.SIGINT)
-    try:
-        assert proc.wait(timeout=60) == 0, (tmp_path / "server.log").read_text()[-3000:]
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        log.close()
+    with live_server(env, tmp_path / "server.log", port, reader) as client:
+        yield client, env, json.loads(keys.read_text()), prefix, port
 
 
 def _frames(device: str, n: int, t0: float) -> list:
