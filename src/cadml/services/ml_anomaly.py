@@ -585,9 +585,16 @@ class AnomalyModels:
         trained = self.load(name)
         model = to_onnx(trained.detector, trained.sample)
         python = trained.detector.score(trained.sample)
-        onnx = OnnxScorer(model).score(trained.sample)
+        scorer = OnnxScorer(model)
+        onnx = scorer.score(trained.sample)
         skip = trained.detector.window - 1
         diff = float(np.abs(python[skip:] - onnx[skip:]).max()) if len(python) > skip else 0.0
+        threshold = trained.detector.threshold
+        agreement = (
+            float(np.mean((python[skip:] > threshold) == (onnx[skip:] > threshold)))
+            if len(python) > skip
+            else 1.0
+        )
         result = OnnxExportResult(
             path=out or self.path(name) / "detector.onnx",
             exporter=model.exporter,
@@ -596,7 +603,18 @@ class AnomalyModels:
             bytes=len(model.data),
             max_abs_diff=diff,
             rows_checked=max(0, len(python) - skip),
+            flag_agreement=agreement,
+            latency_ms=_row_latency(scorer, trained.sample),
         )
+        if agreement < MIN_FLAG_AGREEMENT:
+            raise ValidationError(
+                "ML_EXPORT_GOAL_MISSED",
+                details={
+                    "model": name,
+                    "missed": f"ONNX and Python agree on {100 * agreement:.2f} % of the "
+                    f"anomaly flags (target >= {100 * MIN_FLAG_AGREEMENT:g} %)",
+                },
+            )
         _write_atomically(result.path, model.data)
         if out is None:
             meta = trained.metadata
@@ -617,6 +635,29 @@ class AnomalyModels:
         return result
 
 
+MIN_FLAG_AGREEMENT = 0.999
+"""Share of the training sample's rows on which the ONNX file must flag (or not) exactly as
+the Python detector does; an export below it is refused (``ML_EXPORT_GOAL_MISSED``)."""
+
+
+def _row_latency(scorer: OnnxScorer, sample: np.ndarray, calls: int = 200) -> dict[str, float]:
+    """Single-row (one window) scoring latency of ``scorer`` on one thread: p50/p95 ms."""
+    import time
+
+    from cadml.ml.export.measure import summarise_ms
+
+    rows = max(scorer.window, 1)
+    times = []
+    for i in range(calls + 20):
+        start = (i * 7) % max(len(sample) - rows, 1)
+        window = sample[start : start + rows]
+        began = time.perf_counter()
+        scorer.score_one(window)
+        if i >= 20:
+            times.append((time.perf_counter() - began) * 1e3)
+    return summarise_ms(times)
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
@@ -635,6 +676,8 @@ class OnnxExportResult:
     bytes: int
     max_abs_diff: float
     rows_checked: int
+    flag_agreement: float = 1.0
+    latency_ms: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data."""

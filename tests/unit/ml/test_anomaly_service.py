@@ -330,6 +330,9 @@ def test_export_writes_onnx_next_to_the_detector_and_checks_parity(
     assert result.path == models.path("f") / "detector.onnx" and result.path.is_file()
     assert result.rows_checked == 256 and result.input_shape == ["N", 2]
     assert result.max_abs_diff < 5e-3, f"max abs diff {result.max_abs_diff:.3g}"
+    assert result.flag_agreement >= 0.999  # the export's target
+    assert result.latency_ms is not None
+    assert 0 < result.latency_ms["p50_ms"] <= result.latency_ms["p95_ms"]
     assert models.load("f").onnx is not None  # recorded with its checksum
     train_detector(store, models, request(data, name="z"))
     with pytest.raises(ValidationError) as info:
