@@ -565,3 +565,19 @@ def test_classify_needs_exactly_one_of_file_and_design(platform: Any) -> None:
         headers=headers,
     )
     _error(both, 422, "VALIDATION_INVALID_VALUE")
+
+
+def test_export_names_the_platform_models_and_needs_a_trained_checkpoint(platform: Any) -> None:
+    headers = _headers(platform)
+    unknown = platform.client.post("/api/v1/model/quality-rf/export", json={}, headers=headers)
+    assert unknown.status_code == 422, unknown.text
+    assert unknown.json()["error"]["code"] == "ML_UNKNOWN_MODEL_KIND"
+    assert "part-classifier" in unknown.json()["error"]["message"]
+    untrained = platform.client.post(
+        "/api/v1/model/part-classifier/export", json={"int8": True}, headers=headers
+    )
+    assert untrained.status_code == 404, untrained.text
+    assert untrained.json()["error"]["code"] == "ML_NO_TRAINED_MODEL"
+    reader = _headers(platform, ("models:read",))
+    refused = platform.client.post("/api/v1/model/part-classifier/export", json={}, headers=reader)
+    assert refused.status_code == 403
