@@ -307,6 +307,12 @@ class InferenceService:
             }
         return answer
 
+    def all_monitoring(self) -> list[dict[str, Any]]:
+        """The monitors of every served model version."""
+        with self._lock:
+            monitors = list(self._monitors.values())
+        return [m.snapshot() for m in monitors]
+
     def monitoring(self, name: str) -> list[dict[str, Any]]:
         """The monitors of every served version of ``name`` (newest version first)."""
         self.registry.repository.model(name)  # unknown model: ML_MODEL_NOT_FOUND

@@ -581,3 +581,24 @@ def test_export_names_the_platform_models_and_needs_a_trained_checkpoint(platfor
     reader = _headers(platform, ("models:read",))
     refused = platform.client.post("/api/v1/model/part-classifier/export", json={}, headers=reader)
     assert refused.status_code == 403
+
+
+def test_inference_shows_in_the_prometheus_metrics(platform: Any) -> None:
+    headers = _headers(platform)
+    _classifier(platform, headers, "metered")
+    ok = platform.client.post(
+        "/api/v1/inference/metered", json={"inputs": [[1.0, 2.0, 3.0]]}, headers=headers
+    )
+    assert ok.status_code == 200, ok.text
+    bad = platform.client.post(
+        "/api/v1/inference/metered", json={"inputs": [[1.0, 2.0]]}, headers=headers
+    )
+    assert bad.status_code == 422
+    text = platform.client.get("/metrics").text
+    assert 'cadml_inference_requests_total{model="metered",outcome="ok",version="1"} 1.0' in text
+    assert (
+        'cadml_inference_requests_total{model="metered",outcome="ML_INFERENCE_BAD_INPUT",'
+        'version=""} 1.0'
+    ) in text
+    assert 'cadml_inference_duration_seconds_count{model="metered"} 1.0' in text
+    assert 'cadml_model_open_alerts{model="metered",version="1"}' in text

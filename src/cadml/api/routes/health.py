@@ -83,10 +83,16 @@ def health(runtime: RuntimeDep, response: Response) -> HealthOut:
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
 )
 def metrics(runtime: RuntimeDep, instruments: MetricsDep) -> Response:
-    """Request counts and latencies, jobs, worker readiness, queue depth, twin ingest."""
+    """Request counts and latencies, jobs, worker readiness, queue depth, twin ingest,
+    inference requests and latencies, and each served model's drift and open alerts."""
     status = runtime.queue.status()
     instruments.workers_ready.set(float(status.get("ready", 0)))
     instruments.queue_depth.set(float(status.get("queued", 0)))
+    for snapshot in runtime.inference.all_monitoring():
+        labels = (snapshot["model"], str(snapshot["version"]))
+        drift = snapshot["drift"]
+        instruments.model_drift_psi.labels(*labels).set(drift["psi_max"] if drift else 0.0)
+        instruments.model_open_alerts.labels(*labels).set(float(len(snapshot["open_alerts"])))
     body = generate_latest(instruments.registry)
     body += generate_latest(runtime.twin.pipeline.metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Form, Response, UploadFile, status
 
-from cadml.api.deps import ReaderDep, RuntimeDep
+from cadml.api.deps import MetricsDep, ReaderDep, RuntimeDep
 from cadml.api.schemas import ErrorOut
-from cadml.errors import ValidationError
+from cadml.errors import CadmlError, ValidationError
 from cadml.services.inference import SYNC_LIMIT
 
 __all__ = ["router"]
@@ -83,6 +83,7 @@ async def infer(
     model: str,
     _: ReaderDep,
     runtime: RuntimeDep,
+    metrics: MetricsDep,
     response: Response,
     inputs: Annotated[Any, Body(embed=True, description="One sample or a batch")],
     version: Annotated[
@@ -100,4 +101,11 @@ async def infer(
         response.status_code = status.HTTP_202_ACCEPTED
         job = await asyncio.to_thread(runtime.inference.submit, model, inputs, version)
         return {**job, "poll": f"/api/v1/inference/jobs/{job['id']}"}
-    return await asyncio.to_thread(runtime.inference.predict, model, inputs, version, raw)
+    try:
+        answer = await asyncio.to_thread(runtime.inference.predict, model, inputs, version, raw)
+    except CadmlError as err:
+        metrics.inference_requests.labels(model, str(version or ""), err.code).inc()
+        raise
+    metrics.inference_requests.labels(model, str(answer["version"]), "ok").inc()
+    metrics.inference_latency.labels(model).observe(answer["latency_ms"] / 1000.0)
+    return answer
