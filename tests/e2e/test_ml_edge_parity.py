@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
-from live_server import CADML, live_server
+from live_server import api_key, live_server
 
 pytestmark = pytest.mark.slow
 download = pytest.importorskip("cad_ml_edge.inference.download")
@@ -51,22 +50,7 @@ def platform(tmp_path: Path, free_tcp_port):
         "CADML_PORT": str(port),
         "CADML_WORKERS": "1",
     }
-    key = subprocess.run(
-        [
-            *CADML,
-            "admin",
-            "create-api-key",
-            "--name",
-            "e2e",
-            "--scopes",
-            "models:read,models:write",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout.strip()
+    key = api_key(env, "models:read,models:write")
     with live_server(env, tmp_path / "server.log", port, key) as client:
         yield client, key, port
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from live_server import CADML, live_server
+from live_server import CADML, api_key, live_server
 
 PRISM = {
     "family": "prism_with_hole",
@@ -44,23 +44,7 @@ def server(tmp_path: Path, free_tcp_port):
         "CADML_WORKERS": "1",
         "CADML_LOG_JSON": "true",
     }
-    key = subprocess.run(
-        [
-            *CADML,
-            "admin",
-            "create-api-key",
-            "--name",
-            "e2e",
-            "--scopes",
-            "models:read,models:write",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    ).stdout.strip()
-    assert key.startswith("cadml_") and "\n" not in key
+    key = api_key(env, "models:read,models:write")
     with live_server(
         env,
         tmp_path / "server.log",

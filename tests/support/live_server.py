@@ -19,10 +19,24 @@ from typing import Any
 
 import httpx
 
-__all__ = ["CADML", "live_server"]
+__all__ = ["CADML", "api_key", "live_server"]
 
 CADML = [sys.executable, "-m", "cadml"]
 """How tests run the CLI."""
+
+
+def api_key(env: dict[str, str], scopes: str) -> str:
+    """A new API key with ``scopes`` (comma-separated), made by ``cadml admin``."""
+    key = subprocess.run(
+        [*CADML, "admin", "create-api-key", "--name", "e2e", "--scopes", scopes],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout.strip()
+    assert key.startswith("cadml_") and "\n" not in key
+    return key
 
 
 @contextmanager

@@ -22,7 +22,6 @@ from cadml.ml.parts.models import FeatureMLP
 from cadml.ml.parts.training import (
     Evaluation,
     TrainingRun,
-    accuracy_points,
     evaluate_predictions,
     held_out_clouds,
     predict,
@@ -72,12 +71,6 @@ def test_evaluation_by_hand() -> None:
     assert perfect.accuracy == 1.0 and perfect.confusion == [[3, 0, 0], [0, 2, 0], [0, 0, 4]]
     empty = evaluate_predictions(np.array([], np.int64), np.array([], np.int64), ("a", "b"))
     assert (empty.accuracy, empty.samples, empty.confusion) == (0.0, 0, [[0, 0], [0, 0]])
-
-
-def test_accuracy_points() -> None:
-    assert accuracy_points(0.9, 0.875) == -2.5
-    assert accuracy_points(0.5, 0.5) == 0.0
-    assert math.isnan(accuracy_points(math.nan, 0.5))
 
 
 def test_held_out_clouds_are_every_cloud_of_every_held_out_part(data: PartDataset) -> None:

@@ -16,7 +16,6 @@ Examples:
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -238,8 +237,3 @@ def train_pointnet(
     evaluation = evaluate_predictions(test_labels, logits.argmax(axis=1), data.families)
     settings = {"epochs": epochs, "batch": batch, "learning_rate": learning_rate, "seed": seed}
     return TrainingRun(model, evaluation, epochs, time.perf_counter() - start, losses, settings)
-
-
-def accuracy_points(before: float, after: float) -> float:
-    """The accuracy change ``after - before`` in percentage points."""
-    return round(100.0 * (after - before), 6) if math.isfinite(before + after) else math.nan
